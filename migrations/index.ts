@@ -1,0 +1,4 @@
+import { Initial1795237615791 } from './1795237615791-Initial.js';
+
+/** Every migration, oldest first. Imported explicitly so the same list runs from `src` (tsx, jest) and `dist`. */
+export const MIGRATIONS = [Initial1795237615791];

@@ -1,0 +1,203 @@
+import { existsSync, readFileSync } from 'node:fs';
+import dotenv from 'dotenv';
+import { z } from 'zod';
+import { AppError } from './errors.js';
+
+/** Variables whose values are never printed, in errors or in logs. */
+export const SECRET_VARIABLES = [
+  'DATABASE_URL',
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'OPENAI_API_KEY',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+] as const;
+
+const SECRET_SET: ReadonlySet<string> = new Set(SECRET_VARIABLES);
+
+const commaList = (item: z.ZodString, what: string) =>
+  z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item, { error: `must be a comma-separated list of ${what}` }));
+
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids look like U0123ABCD');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    PORT: z.coerce
+      .number({ error: 'must be a port number' })
+      .int('must be a whole number')
+      .min(0)
+      .max(65535, 'must be at most 65535')
+      .default(3000),
+    DATABASE_URL: z
+      .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+      .optional(),
+    DATA_DIR: z.string().min(1).default('.data'),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+
+    SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must be a bot token starting with xoxb-').optional(),
+    SLACK_SIGNING_SECRET: z
+      .string()
+      .regex(/^[0-9a-f]{16,}$/i, 'must be the hex signing secret')
+      .optional(),
+    SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'must be an app-level token starting with xapp-').optional(),
+    SLACK_API_URL: httpUrl.optional(),
+
+    OPENAI_API_KEY: z.string().min(1).optional(),
+    OPENAI_MODEL: z.string().min(1).default('gpt-5-mini'),
+    OPENAI_BASE_URL: httpUrl.optional(),
+    OPENAI_API: z.enum(['responses', 'chat'], { error: 'must be "responses" or "chat"' }).default('responses'),
+
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a secret (sk_…) or restricted (rk_…) key')
+      .optional(),
+    STRIPE_WEBHOOK_SECRET: commaList(
+      z.string().startsWith('whsec_', 'each secret starts with whsec_'),
+      'whsec_ secrets',
+    ).optional(),
+    STRIPE_API_BASE: httpUrl.optional(),
+
+    APPROVER_USER_IDS: commaList(slackUserId, 'Slack user ids').default([]),
+    APPROVER_USERGROUP_ID: z
+      .string()
+      .regex(/^S[A-Z0-9]{2,}$/, 'Slack user group ids look like S0123ABCD')
+      .optional(),
+    ADMIN_USER_IDS: commaList(slackUserId, 'Slack user ids').default([]),
+  })
+  .superRefine((env, ctx) => {
+    if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'is required with SLACK_BOT_TOKEN in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
+      });
+    }
+    if ((env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN) && !env.SLACK_BOT_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'is required once Slack is configured' });
+    }
+  });
+
+type Env = z.infer<typeof schema>;
+
+export interface Config {
+  readonly env: Env['NODE_ENV'];
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly port: number;
+  /** Unset: an embedded PostgreSQL is started with its data under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly shutdownTimeoutMs: number;
+  readonly slack: {
+    readonly botToken: string | undefined;
+    readonly signingSecret: string | undefined;
+    readonly appToken: string | undefined;
+    readonly apiUrl: string | undefined;
+  };
+  readonly openai: {
+    readonly apiKey: string | undefined;
+    readonly model: string;
+    readonly baseUrl: string | undefined;
+    readonly api: Env['OPENAI_API'];
+  };
+  readonly stripe: {
+    readonly secretKey: string | undefined;
+    readonly webhookSecrets: readonly string[];
+    readonly apiBase: string | undefined;
+  };
+  readonly people: {
+    readonly approverUserIds: readonly string[];
+    readonly approverUsergroupId: string | undefined;
+    readonly adminUserIds: readonly string[];
+  };
+  /** Every secret value in this configuration, for log redaction. */
+  readonly secrets: readonly string[];
+}
+
+/**
+ * Reads `.env` (when present) under the process environment: a variable set in the environment wins.
+ * Empty values count as unset, so `SLACK_APP_TOKEN=` in a copied `.env.example` means "not used".
+ */
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env, envFile = '.env'): Record<string, string> {
+  const fromFile = existsSync(envFile) ? dotenv.parse(readFileSync(envFile)) : {};
+  const merged: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...fromFile, ...env })) {
+    if (value !== undefined && value.trim() !== '') merged[key] = value.trim();
+  }
+  return merged;
+}
+
+/** Validates every variable at once; throws one `config_invalid` error that lists each problem. */
+export function loadConfig(raw: Record<string, string | undefined>): Config {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'configuration');
+      const value = raw[name];
+      const shown = value === undefined ? 'unset' : SECRET_SET.has(name) ? 'value hidden' : `got "${value}"`;
+      return `  - ${name}: ${issue.message} (${shown})`;
+    });
+    throw new AppError(
+      'config_invalid',
+      [
+        `Countersign cannot start: ${problems.length} configuration ${problems.length === 1 ? 'problem' : 'problems'}.`,
+        ...problems,
+        'Fix them in the environment or in .env; .env.example documents every variable.',
+      ].join('\n'),
+    );
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+    },
+    openai: { apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL, baseUrl: e.OPENAI_BASE_URL, api: e.OPENAI_API },
+    stripe: {
+      secretKey: e.STRIPE_SECRET_KEY,
+      webhookSecrets: e.STRIPE_WEBHOOK_SECRET ?? [],
+      apiBase: e.STRIPE_API_BASE,
+    },
+    people: {
+      approverUserIds: e.APPROVER_USER_IDS,
+      approverUsergroupId: e.APPROVER_USERGROUP_ID,
+      adminUserIds: e.ADMIN_USER_IDS,
+    },
+    secrets: SECRET_VARIABLES.flatMap((name) => (raw[name] ? [raw[name], ...raw[name].split(',')] : [])).filter(
+      (s) => s.length >= 8,
+    ),
+  };
+}
+
+/** Names of the variables a feature still lacks; empty when it can run. */
+export function missingFor(config: Config, feature: 'slack' | 'model' | 'stripe' | 'stripe_webhooks'): string[] {
+  switch (feature) {
+    case 'slack':
+      return config.slack.botToken ? [] : ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)'];
+    case 'model':
+      return config.openai.apiKey ? [] : ['OPENAI_API_KEY'];
+    case 'stripe':
+      return config.stripe.secretKey ? [] : ['STRIPE_SECRET_KEY'];
+    case 'stripe_webhooks':
+      return config.stripe.webhookSecrets.length > 0 ? [] : ['STRIPE_WEBHOOK_SECRET'];
+  }
+}

@@ -1,0 +1,282 @@
+import { EntitySchema, type ValueTransformer } from 'typeorm';
+import { CHARGE_STATUSES, type ChargeStatus } from '../domain/charge-status.js';
+
+/** pg returns int8 as text; money stays exact by mapping it to bigint, never to number. */
+const bigintColumn: ValueTransformer = {
+  to: (value: bigint | null | undefined) => (value == null ? value : value.toString()),
+  from: (value: string | null) => (value == null ? null : BigInt(value)),
+};
+
+const inList = (column: string, values: readonly string[]) =>
+  `"${column}" IN (${values.map((v) => `'${v}'`).join(', ')})`;
+
+export const CHARGE_SOURCES = ['agent', 'command'] as const;
+export const APPROVAL_DECISIONS = ['approved', 'rejected'] as const;
+export const OUTBOX_STATUSES = ['pending', 'delivered', 'dead'] as const;
+
+export interface ChargeRequestRow {
+  id: string;
+  number: number;
+  status: ChargeStatus;
+  version: number;
+  source: (typeof CHARGE_SOURCES)[number];
+  teamId: string;
+  channelId: string;
+  threadTs: string | null;
+  cardTs: string | null;
+  requesterId: string;
+  customerName: string;
+  customerEmail: string | null;
+  stripeCustomerId: string | null;
+  description: string;
+  amountMinor: bigint;
+  currency: string;
+  paymentLinkId: string | null;
+  paymentLinkUrl: string | null;
+  lastError: string | null;
+  amountReceivedMinor: bigint | null;
+  refundedMinor: bigint;
+  payerEmail: string | null;
+  paymentIntentId: string | null;
+  disputed: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  approvedAt: Date | null;
+  linkCreatedAt: Date | null;
+  paidAt: Date | null;
+  closedAt: Date | null;
+}
+
+export const ChargeRequestEntity = new EntitySchema<ChargeRequestRow>({
+  name: 'charge_request',
+  tableName: 'charge_requests',
+  columns: {
+    id: { type: 'uuid', primary: true, generated: 'uuid' },
+    number: { type: 'int', generated: 'increment', unique: true },
+    status: { type: 'text' },
+    version: { type: 'int', default: 1 },
+    source: { type: 'text' },
+    teamId: { name: 'team_id', type: 'text' },
+    channelId: { name: 'channel_id', type: 'text' },
+    threadTs: { name: 'thread_ts', type: 'text', nullable: true },
+    cardTs: { name: 'card_ts', type: 'text', nullable: true },
+    requesterId: { name: 'requester_id', type: 'text' },
+    customerName: { name: 'customer_name', type: 'text' },
+    customerEmail: { name: 'customer_email', type: 'text', nullable: true },
+    stripeCustomerId: { name: 'stripe_customer_id', type: 'text', nullable: true },
+    description: { type: 'text' },
+    amountMinor: { name: 'amount_minor', type: 'bigint', transformer: bigintColumn },
+    currency: { type: 'char', length: 3 },
+    paymentLinkId: { name: 'payment_link_id', type: 'text', nullable: true, unique: true },
+    paymentLinkUrl: { name: 'payment_link_url', type: 'text', nullable: true },
+    lastError: { name: 'last_error', type: 'text', nullable: true },
+    amountReceivedMinor: { name: 'amount_received_minor', type: 'bigint', nullable: true, transformer: bigintColumn },
+    refundedMinor: { name: 'refunded_minor', type: 'bigint', default: 0, transformer: bigintColumn },
+    payerEmail: { name: 'payer_email', type: 'text', nullable: true },
+    paymentIntentId: { name: 'payment_intent_id', type: 'text', nullable: true },
+    disputed: { type: 'boolean', default: false },
+    createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
+    updatedAt: { name: 'updated_at', type: 'timestamptz', updateDate: true },
+    approvedAt: { name: 'approved_at', type: 'timestamptz', nullable: true },
+    linkCreatedAt: { name: 'link_created_at', type: 'timestamptz', nullable: true },
+    paidAt: { name: 'paid_at', type: 'timestamptz', nullable: true },
+    closedAt: { name: 'closed_at', type: 'timestamptz', nullable: true },
+  },
+  checks: [
+    { name: 'charge_requests_status_check', expression: inList('status', CHARGE_STATUSES) },
+    { name: 'charge_requests_source_check', expression: inList('source', CHARGE_SOURCES) },
+    { name: 'charge_requests_amount_check', expression: '"amount_minor" > 0' },
+    { name: 'charge_requests_version_check', expression: '"version" > 0' },
+    { name: 'charge_requests_currency_check', expression: `"currency" ~ '^[A-Z]{3}$'` },
+  ],
+  indices: [
+    // Reports scan by creation time, optionally narrowed by status, requester or channel.
+    { name: 'charge_requests_created_at_idx', columns: ['createdAt'] },
+    { name: 'charge_requests_status_created_at_idx', columns: ['status', 'createdAt'] },
+    { name: 'charge_requests_requester_created_at_idx', columns: ['requesterId', 'createdAt'] },
+    { name: 'charge_requests_channel_created_at_idx', columns: ['channelId', 'createdAt'] },
+    // A conversation thread finds its requests.
+    { name: 'charge_requests_thread_idx', columns: ['teamId', 'channelId', 'threadTs'] },
+  ],
+});
+
+export interface ApprovalRow {
+  id: string;
+  chargeRequestId: string;
+  version: number;
+  approverId: string;
+  decision: (typeof APPROVAL_DECISIONS)[number];
+  reason: string | null;
+  createdAt: Date;
+  /** Relation for the foreign key only; never loaded. */
+  chargeRequest?: ChargeRequestRow;
+}
+
+export const ApprovalEntity = new EntitySchema<ApprovalRow>({
+  name: 'charge_approval',
+  tableName: 'charge_approvals',
+  columns: {
+    id: { type: 'uuid', primary: true, generated: 'uuid' },
+    chargeRequestId: { name: 'charge_request_id', type: 'uuid' },
+    version: { type: 'int' },
+    approverId: { name: 'approver_id', type: 'text' },
+    decision: { type: 'text' },
+    reason: { type: 'text', nullable: true },
+    createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
+  },
+  relations: {
+    chargeRequest: {
+      type: 'many-to-one',
+      target: 'charge_request',
+      joinColumn: { name: 'charge_request_id' },
+      onDelete: 'RESTRICT',
+    },
+  },
+  checks: [{ name: 'charge_approvals_decision_check', expression: inList('decision', APPROVAL_DECISIONS) }],
+  uniques: [
+    // One decision per person per version: the same approver twice never counts as two approvals.
+    { name: 'charge_approvals_one_per_approver', columns: ['chargeRequestId', 'version', 'approverId'] },
+  ],
+  indices: [{ name: 'charge_approvals_approver_created_at_idx', columns: ['approverId', 'createdAt'] }],
+});
+
+export interface AuditEventRow {
+  id: string;
+  chargeRequestId: string | null;
+  actor: string;
+  action: string;
+  fromStatus: string | null;
+  toStatus: string | null;
+  version: number | null;
+  details: Record<string, unknown>;
+  createdAt: Date;
+  /** Relation for the foreign key only; never loaded. */
+  chargeRequest?: ChargeRequestRow;
+}
+
+export const AuditEventEntity = new EntitySchema<AuditEventRow>({
+  name: 'audit_event',
+  tableName: 'audit_events',
+  columns: {
+    id: { type: 'bigint', primary: true, generated: 'increment' },
+    chargeRequestId: { name: 'charge_request_id', type: 'uuid', nullable: true },
+    actor: { type: 'text' },
+    action: { type: 'text' },
+    fromStatus: { name: 'from_status', type: 'text', nullable: true },
+    toStatus: { name: 'to_status', type: 'text', nullable: true },
+    version: { type: 'int', nullable: true },
+    details: { type: 'jsonb' },
+    createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
+  },
+  relations: {
+    chargeRequest: {
+      type: 'many-to-one',
+      target: 'charge_request',
+      joinColumn: { name: 'charge_request_id' },
+      onDelete: 'RESTRICT',
+    },
+  },
+  indices: [
+    { name: 'audit_events_charge_request_idx', columns: ['chargeRequestId', 'id'] },
+    { name: 'audit_events_created_at_idx', columns: ['createdAt'] },
+  ],
+});
+
+export interface StripeEventRow {
+  id: string;
+  type: string;
+  chargeRequestId: string | null;
+  receivedAt: Date;
+}
+
+export const StripeEventEntity = new EntitySchema<StripeEventRow>({
+  name: 'stripe_event',
+  tableName: 'stripe_events',
+  columns: {
+    // Stripe's event id: the primary key is what makes a redelivered event a no-op.
+    id: { type: 'text', primary: true },
+    type: { type: 'text' },
+    chargeRequestId: { name: 'charge_request_id', type: 'uuid', nullable: true },
+    receivedAt: { name: 'received_at', type: 'timestamptz', createDate: true },
+  },
+});
+
+export interface AgentRunRow {
+  id: string;
+  teamId: string;
+  channelId: string;
+  threadTs: string | null;
+  userId: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  latencyMs: number;
+  outcome: string;
+  error: string | null;
+  chargeRequestId: string | null;
+  createdAt: Date;
+}
+
+export const AgentRunEntity = new EntitySchema<AgentRunRow>({
+  name: 'agent_run',
+  tableName: 'agent_runs',
+  columns: {
+    id: { type: 'uuid', primary: true, generated: 'uuid' },
+    teamId: { name: 'team_id', type: 'text' },
+    channelId: { name: 'channel_id', type: 'text' },
+    threadTs: { name: 'thread_ts', type: 'text', nullable: true },
+    userId: { name: 'user_id', type: 'text' },
+    model: { type: 'text' },
+    inputTokens: { name: 'input_tokens', type: 'int', default: 0 },
+    outputTokens: { name: 'output_tokens', type: 'int', default: 0 },
+    totalTokens: { name: 'total_tokens', type: 'int', default: 0 },
+    latencyMs: { name: 'latency_ms', type: 'int' },
+    outcome: { type: 'text' },
+    error: { type: 'text', nullable: true },
+    chargeRequestId: { name: 'charge_request_id', type: 'uuid', nullable: true },
+    createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
+  },
+  indices: [{ name: 'agent_runs_created_at_idx', columns: ['createdAt'] }],
+});
+
+export interface OutboxRow {
+  id: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  dedupeKey: string | null;
+  status: (typeof OUTBOX_STATUSES)[number];
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError: string | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+}
+
+export const OutboxEntity = new EntitySchema<OutboxRow>({
+  name: 'slack_outbox',
+  tableName: 'slack_outbox',
+  columns: {
+    id: { type: 'bigint', primary: true, generated: 'increment' },
+    kind: { type: 'text' },
+    payload: { type: 'jsonb' },
+    dedupeKey: { name: 'dedupe_key', type: 'text', nullable: true, unique: true },
+    status: { type: 'text', default: 'pending' },
+    attempts: { type: 'int', default: 0 },
+    nextAttemptAt: { name: 'next_attempt_at', type: 'timestamptz', default: () => 'now()' },
+    lastError: { name: 'last_error', type: 'text', nullable: true },
+    createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
+    deliveredAt: { name: 'delivered_at', type: 'timestamptz', nullable: true },
+  },
+  checks: [{ name: 'slack_outbox_status_check', expression: inList('status', OUTBOX_STATUSES) }],
+  indices: [{ name: 'slack_outbox_due_idx', columns: ['status', 'nextAttemptAt'] }],
+});
+
+export const ENTITIES = [
+  ChargeRequestEntity,
+  ApprovalEntity,
+  AuditEventEntity,
+  StripeEventEntity,
+  AgentRunEntity,
+  OutboxEntity,
+];

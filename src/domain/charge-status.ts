@@ -1,0 +1,95 @@
+/**
+ * Every status a charge request can be in and every move between them, in one place.
+ *
+ *   pending_approval ─approve→ approved ─link_created→ link_created ─payment_succeeded→ paid ─refund→ refunded
+ *          │ edit (new version)      │ link_failed ⇄ retry_link        │ payment_processing          └ partially_refunded
+ *          ├ reject → rejected       └ cancel → canceled                ├ payment_failed
+ *          └ cancel → canceled                                          └ cancel (link deactivated) → canceled
+ *
+ * Persistence applies these with compare-and-set (see persistence/charge-requests.ts), so two actors that
+ * try the same move from the same state can never both win.
+ */
+export const CHARGE_STATUSES = [
+  'pending_approval',
+  'approved',
+  'link_created',
+  'link_failed',
+  'payment_processing',
+  'payment_failed',
+  'paid',
+  'partially_refunded',
+  'refunded',
+  'rejected',
+  'canceled',
+] as const;
+
+export type ChargeStatus = (typeof CHARGE_STATUSES)[number];
+
+interface TransitionRule {
+  readonly from: readonly ChargeStatus[];
+  readonly to: ChargeStatus;
+  /** Edits make a new version of the proposal; every earlier approval stops counting. */
+  readonly newVersion?: true;
+}
+
+export const TRANSITIONS = {
+  edit: { from: ['pending_approval'], to: 'pending_approval', newVersion: true },
+  approve: { from: ['pending_approval'], to: 'approved' },
+  reject: { from: ['pending_approval'], to: 'rejected' },
+  cancel: {
+    from: ['pending_approval', 'approved', 'link_created', 'link_failed', 'payment_failed'],
+    to: 'canceled',
+  },
+  create_link: { from: ['approved'], to: 'link_created' },
+  fail_link: { from: ['approved'], to: 'link_failed' },
+  retry_link: { from: ['link_failed'], to: 'approved' },
+  start_async_payment: { from: ['link_created'], to: 'payment_processing' },
+  fail_payment: { from: ['link_created', 'payment_processing'], to: 'payment_failed' },
+  record_payment: { from: ['link_created', 'payment_processing', 'payment_failed'], to: 'paid' },
+  refund_partially: { from: ['paid', 'partially_refunded'], to: 'partially_refunded' },
+  refund_fully: { from: ['paid', 'partially_refunded'], to: 'refunded' },
+} as const satisfies Record<string, TransitionRule>;
+
+export type ChargeAction = keyof typeof TRANSITIONS;
+
+export const TERMINAL_STATUSES: ReadonlySet<ChargeStatus> = new Set(['refunded', 'rejected', 'canceled']);
+
+/** Statuses in which the request still waits on someone (approver, Stripe or the customer). */
+export const OPEN_STATUSES: readonly ChargeStatus[] = [
+  'pending_approval',
+  'approved',
+  'link_created',
+  'link_failed',
+  'payment_processing',
+  'payment_failed',
+];
+
+export type TransitionCheck = { ok: true; to: ChargeStatus; newVersion: boolean } | { ok: false; reason: string };
+
+/** Whether `action` is allowed from `from`, and where it leads. Pure: no I/O. */
+export function checkTransition(from: ChargeStatus, action: ChargeAction): TransitionCheck {
+  const rule: TransitionRule = TRANSITIONS[action];
+  if (!rule.from.includes(from)) {
+    return { ok: false, reason: `cannot ${action.replace('_', ' ')} a request that is ${describeStatus(from)}` };
+  }
+  return { ok: true, to: rule.to, newVersion: rule.newVersion === true };
+}
+
+const DESCRIPTIONS: Record<ChargeStatus, string> = {
+  pending_approval: 'waiting for approval',
+  approved: 'approved',
+  link_created: 'awaiting payment',
+  link_failed: 'approved, but the payment link failed',
+  payment_processing: 'paid, waiting for the bank to confirm',
+  payment_failed: 'unpaid: the payment failed',
+  paid: 'paid',
+  partially_refunded: 'partially refunded',
+  refunded: 'refunded',
+  rejected: 'rejected',
+  canceled: 'canceled',
+};
+
+/** Plain words for a status, for Slack messages. */
+export function describeStatus(status: ChargeStatus): string {
+  return DESCRIPTIONS[status];
+}

@@ -1,0 +1,82 @@
+import { describe, expect, test } from '@jest/globals';
+import {
+  CHARGE_STATUSES,
+  type ChargeAction,
+  type ChargeStatus,
+  checkTransition,
+  TERMINAL_STATUSES,
+  TRANSITIONS,
+} from '../../src/domain/charge-status.js';
+
+const actions = Object.keys(TRANSITIONS) as ChargeAction[];
+
+describe('charge status machine', () => {
+  test.each([
+    ['pending_approval', 'approve', 'approved'],
+    ['pending_approval', 'reject', 'rejected'],
+    ['pending_approval', 'cancel', 'canceled'],
+    ['approved', 'create_link', 'link_created'],
+    ['approved', 'fail_link', 'link_failed'],
+    ['link_failed', 'retry_link', 'approved'],
+    ['link_created', 'record_payment', 'paid'],
+    ['link_created', 'start_async_payment', 'payment_processing'],
+    ['payment_processing', 'record_payment', 'paid'],
+    ['payment_processing', 'fail_payment', 'payment_failed'],
+    ['link_created', 'cancel', 'canceled'],
+    ['paid', 'refund_partially', 'partially_refunded'],
+    ['partially_refunded', 'refund_fully', 'refunded'],
+  ] as const)('%s --%s--> %s', (from, action, to) => {
+    expect(checkTransition(from, action)).toEqual({ ok: true, to, newVersion: false });
+  });
+
+  test('an edit keeps the request pending and makes a new version', () => {
+    expect(checkTransition('pending_approval', 'edit')).toEqual({ ok: true, to: 'pending_approval', newVersion: true });
+  });
+
+  test.each([
+    ['approved', 'approve'],
+    ['rejected', 'approve'],
+    ['canceled', 'approve'],
+    ['paid', 'cancel'],
+    ['approved', 'edit'],
+    ['link_created', 'edit'],
+    ['pending_approval', 'create_link'],
+    ['pending_approval', 'record_payment'],
+    ['refunded', 'refund_partially'],
+    ['link_created', 'retry_link'],
+  ] as const)('%s cannot %s', (from, action) => {
+    const result = checkTransition(from, action);
+    expect(result.ok).toBe(false);
+    expect(result.ok || result.reason).toMatch(/^cannot /);
+  });
+
+  test('money only moves after approval: no action leads from pending_approval to a link or a payment', () => {
+    const reachableFromPending = actions
+      .map((a) => checkTransition('pending_approval', a))
+      .flatMap((r) => (r.ok ? [r.to] : []));
+    expect(new Set(reachableFromPending)).toEqual(new Set(['pending_approval', 'approved', 'rejected', 'canceled']));
+  });
+
+  test('terminal statuses have no way out', () => {
+    for (const status of TERMINAL_STATUSES) {
+      for (const action of actions) expect(checkTransition(status, action).ok).toBe(false);
+    }
+  });
+
+  test('every status is reachable from pending_approval', () => {
+    const seen = new Set<ChargeStatus>(['pending_approval']);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const from of [...seen]) {
+        for (const action of actions) {
+          const r = checkTransition(from, action);
+          if (r.ok && !seen.has(r.to)) {
+            seen.add(r.to);
+            grew = true;
+          }
+        }
+      }
+    }
+    expect([...seen].sort()).toEqual([...CHARGE_STATUSES].sort());
+  });
+});

@@ -25,8 +25,11 @@ export function redactText(text: string, secrets: readonly string[]): string {
 
 function redactDeep(value: unknown, secrets: readonly string[], depth = 0): unknown {
   if (typeof value === 'string') return redactText(value, secrets);
-  // Errors keep their message, stack and cause: serialise them before scrubbing.
-  if (value instanceof Error) return redactDeep(pino.stdSerializers.err(value), secrets, depth);
+  // Errors keep their type, message, stack and causes: serialise them here, before scrubbing.
+  if (value instanceof Error) {
+    const { raw: _raw, ...serialised } = pino.stdSerializers.err(value);
+    return redactDeep({ ...serialised }, secrets, depth);
+  }
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, secrets, depth + 1));
   const out: Record<string, unknown> = {};
@@ -58,6 +61,8 @@ export function createLogger({ level, secrets = [], destination }: LoggerOptions
           method.apply(this, scrubbed as Parameters<typeof method>);
         },
       },
+      // pino runs serializers after formatters.log, which has already serialised errors (above).
+      serializers: { err: (value: unknown) => value },
       redact: {
         paths: ['*.authorization', '*.headers.authorization', '*.token', '*.secret', '*.password', '*.apiKey'],
         censor: REDACTED,

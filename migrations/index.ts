@@ -1,4 +1,5 @@
 import { Initial1795237615791 } from './1795237615791-Initial.js';
+import { Conversations1795238163930 } from './1795238163930-Conversations.js';
 
 /** Every migration, oldest first. Imported explicitly so the same list runs from `src` (tsx, jest) and `dist`. */
-export const MIGRATIONS = [Initial1795237615791];
+export const MIGRATIONS = [Initial1795237615791, Conversations1795238163930];

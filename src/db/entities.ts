@@ -272,7 +272,42 @@ export const OutboxEntity = new EntitySchema<OutboxRow>({
   indices: [{ name: 'slack_outbox_due_idx', columns: ['status', 'nextAttemptAt'] }],
 });
 
+export const CONVERSATION_ROLES = ['user', 'assistant'] as const;
+
+export interface ConversationMessageRow {
+  id: string;
+  teamId: string;
+  channelId: string;
+  threadTs: string;
+  /** The Slack message ts; one message is processed once, however many events deliver it. */
+  messageTs: string;
+  role: (typeof CONVERSATION_ROLES)[number];
+  userId: string | null;
+  text: string;
+  createdAt: Date;
+}
+
+export const ConversationMessageEntity = new EntitySchema<ConversationMessageRow>({
+  name: 'conversation_message',
+  tableName: 'conversation_messages',
+  columns: {
+    id: { type: 'bigint', primary: true, generated: 'increment' },
+    teamId: { name: 'team_id', type: 'text' },
+    channelId: { name: 'channel_id', type: 'text' },
+    threadTs: { name: 'thread_ts', type: 'text' },
+    messageTs: { name: 'message_ts', type: 'text' },
+    role: { type: 'text' },
+    userId: { name: 'user_id', type: 'text', nullable: true },
+    text: { type: 'text' },
+    createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
+  },
+  checks: [{ name: 'conversation_messages_role_check', expression: inList('role', CONVERSATION_ROLES) }],
+  uniques: [{ name: 'conversation_messages_once', columns: ['teamId', 'channelId', 'messageTs'] }],
+  indices: [{ name: 'conversation_messages_thread_idx', columns: ['teamId', 'channelId', 'threadTs', 'id'] }],
+});
+
 export const ENTITIES = [
+  ConversationMessageEntity,
   ChargeRequestEntity,
   ApprovalEntity,
   AuditEventEntity,

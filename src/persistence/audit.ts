@@ -44,3 +44,18 @@ export async function listAudit(manager: EntityManager, chargeRequestId: string)
   });
   return rows.map(({ chargeRequest: _relation, ...event }) => event);
 }
+
+/** What the edit that produced `version` changed (for the card), or nothing for version 1. */
+export async function findEditChanges(
+  manager: EntityManager,
+  chargeRequestId: string,
+  version: number,
+): Promise<{ field: string; from: string; to: string }[]> {
+  if (version <= 1) return [];
+  const rows: { details: { changes?: { field: string; from: string; to: string }[] } }[] = await manager.query(
+    `SELECT details FROM audit_events WHERE charge_request_id = $1 AND action = 'edit' AND version = $2
+     ORDER BY id DESC LIMIT 1`,
+    [chargeRequestId, version],
+  );
+  return rows[0]?.details.changes ?? [];
+}

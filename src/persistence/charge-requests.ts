@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager, IsNull } from 'typeorm';
 import { ChargeRequestEntity, type ChargeRequestRow } from '../db/entities.js';
 import { type Actor, type ChargeRequest, referenceOf } from '../domain/charge-request.js';
 import { type ChargeAction, type ChargeStatus, checkTransition } from '../domain/charge-status.js';
@@ -61,6 +61,19 @@ export async function findChargeRequest(db: Db, id: string): Promise<ChargeReque
 export async function findChargeRequestByNumber(db: Db, number: number): Promise<ChargeRequest | undefined> {
   const row = await managerOf(db).findOneBy(ChargeRequestEntity, { number });
   return row ? toChargeRequest(row) : undefined;
+}
+
+/** The requests of one conversation thread, oldest first. */
+export async function findThreadRequests(
+  db: Db,
+  thread: { teamId: string; channelId: string; threadTs: string | null },
+): Promise<ChargeRequest[]> {
+  const rows = await managerOf(db).find(ChargeRequestEntity, {
+    where: { teamId: thread.teamId, channelId: thread.channelId, threadTs: thread.threadTs ?? IsNull() },
+    order: { number: 'ASC' },
+    take: 50,
+  });
+  return rows.map(toChargeRequest);
 }
 
 /** Fields a transition may change along with the status. */

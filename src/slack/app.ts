@@ -1,0 +1,80 @@
+import { App, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
+import type { Express } from 'express';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { boltLogger } from './bolt-logger.js';
+import { type CommandDeps, registerCommands } from './listeners/commands/index.js';
+import { type ConversationDeps, registerEvents } from './listeners/events/index.js';
+
+export type SlackDeps = ConversationDeps & CommandDeps;
+
+export interface SlackRuntime {
+  readonly mode: 'http' | 'socket';
+  /** Verifies the token with auth.test and, in Socket Mode, opens the connection. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Web API client options shared by Bolt and the outbox: the base URL can point at a fake or a proxy. */
+function clientOptions(config: Config) {
+  return config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl.replace(/\/?$/, '/') } : {};
+}
+
+/**
+ * The client the outbox delivers with. Retries are the outbox's job (it honours Retry-After and
+ * survives restarts), so the client itself never waits or retries.
+ */
+export function createOutboxClient(config: Config, logger: Logger): WebClient {
+  return new WebClient(config.slack.botToken, {
+    ...clientOptions(config),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    logger: boltLogger(logger),
+    logLevel: LogLevel.WARN,
+  });
+}
+
+/**
+ * Bolt on our Express app: HTTP mode serves POST /slack/events (signatures verified by Bolt's
+ * receiver) when SLACK_APP_TOKEN is unset; Socket Mode otherwise, with our other routes still on PORT.
+ */
+export function createSlackApp(config: Config, http: Express, deps: SlackDeps, logger: Logger): SlackRuntime {
+  const token = config.slack.botToken;
+  const log = boltLogger(logger);
+  const socket = Boolean(config.slack.appToken);
+  const receiver = socket
+    ? new SocketModeReceiver({ appToken: config.slack.appToken ?? '', logger: log })
+    : new ExpressReceiver({
+        signingSecret: config.slack.signingSecret ?? '',
+        app: http,
+        endpoints: '/slack/events',
+        logger: log,
+        // Acknowledge first, then work: Slack wants an answer within 3 seconds, the model may take longer.
+        processBeforeResponse: false,
+      });
+  const app = new App({
+    token,
+    receiver,
+    logger: log,
+    deferInitialization: true,
+    clientOptions: { ...clientOptions(config), retryConfig: { retries: 2 } },
+  });
+  registerEvents(app, deps);
+  registerCommands(app, deps);
+  app.error(async (error) => {
+    logger.error({ err: error }, 'slack listener failed');
+  });
+
+  return {
+    mode: socket ? 'socket' : 'http',
+    async start() {
+      await app.init();
+      if (socket) await app.start();
+      logger.info({ mode: socket ? 'socket' : 'http' }, 'slack app ready');
+    },
+    async stop() {
+      if (socket) await app.stop();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { KnownBlock } from '@slack/types';
+import { NEW_CHARGE_USAGE } from '../listeners/commands/parse-new-charge.js';
+
+/** One line per subcommand; the single source for `/charges help`. */
+export const SUBCOMMANDS: readonly { usage: string; what: string }[] = [
+  { usage: '/charges help', what: 'This list.' },
+  {
+    usage: NEW_CHARGE_USAGE,
+    what: 'Propose a charge without the AI agent, e.g. `/charges new 1,200 USD Acme Corp — Q3 workshop`. An approver must approve it.',
+  },
+];
+
+export function helpMessage(): { text: string; blocks: KnownBlock[] } {
+  return {
+    text: 'Countersign: ask for a charge, finance approves, a Stripe payment link follows.',
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: '*Countersign* turns requests for money into approved Stripe payment links.\nMention me in a channel (for example _@Countersign charge Acme Corp $1,200 for the Q3 workshop_) or send me a direct message; I propose the charge and a finance approver approves it before any link exists.',
+        },
+      },
+      { type: 'divider' },
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: SUBCOMMANDS.map((s) => `\`${s.usage}\`\n${s.what}`).join('\n\n') },
+      },
+    ],
+  };
+}

@@ -1,0 +1,83 @@
+import { ErrorCode, type WebClient } from '@slack/web-api';
+import type { DataSource } from 'typeorm';
+import { ChargeRequestEntity } from '../db/entities.js';
+import type { OutboxItem } from '../outbox/outbox.js';
+import type { DeliveryOutcome } from '../outbox/worker.js';
+import { findEditChanges } from '../persistence/audit.js';
+import { findChargeRequest } from '../persistence/charge-requests.js';
+import { approvalCard } from './blocks/approval-card.js';
+import { threadNoticeText } from './blocks/thread-notice.js';
+
+/** Slack errors no retry can fix: the message or channel is gone, or the payload itself is wrong. */
+const PERMANENT_SLACK_ERRORS = new Set([
+  'channel_not_found',
+  'is_archived',
+  'msg_too_long',
+  'invalid_blocks',
+  'invalid_blocks_format',
+  'message_not_found',
+  'cant_update_message',
+  'no_text',
+  'too_many_attachments',
+]);
+
+export interface SlackDeliveryOptions {
+  readonly client: WebClient;
+  readonly dataSource: DataSource;
+  readonly testMode: boolean;
+}
+
+/** Delivers one outbox item to Slack, rendering cards from the database as they are now. */
+export function createSlackDelivery({ client, dataSource, testMode }: SlackDeliveryOptions) {
+  return async (item: OutboxItem): Promise<DeliveryOutcome> => {
+    const request = await findChargeRequest(dataSource, item.requestId);
+    if (!request) return { ok: false, retry: false, error: `charge request ${item.requestId} not found` };
+    try {
+      if (item.kind === 'thread_reply') {
+        const thread = request.threadTs ?? request.cardTs;
+        if (!thread) return { ok: false, retry: true, error: 'the card is not posted yet' };
+        await client.chat.postMessage({
+          channel: request.channelId,
+          thread_ts: thread,
+          text: threadNoticeText(request, item.notice),
+        });
+        return { ok: true };
+      }
+      const card = approvalCard(request, {
+        testMode,
+        changes: await findEditChanges(dataSource.manager, request.id, request.version),
+      });
+      if (request.cardTs) {
+        await client.chat.update({ channel: request.channelId, ts: request.cardTs, ...card });
+      } else if (item.kind === 'post_card') {
+        const posted = await client.chat.postMessage({
+          channel: request.channelId,
+          ...(request.threadTs ? { thread_ts: request.threadTs } : {}),
+          ...card,
+        });
+        // Where the card lives is Slack bookkeeping, not a state change: a plain update is enough.
+        await dataSource.manager.update(
+          ChargeRequestEntity,
+          { id: request.id },
+          { cardTs: posted.ts ?? null, threadTs: request.threadTs ?? posted.ts ?? null },
+        );
+      }
+      // An update_card before the card exists needs nothing: the post renders the latest state.
+      return { ok: true };
+    } catch (error) {
+      return classifySlackError(error);
+    }
+  };
+}
+
+export function classifySlackError(error: unknown): DeliveryOutcome {
+  const e = error as { code?: string; retryAfter?: number; data?: { error?: string }; message?: string };
+  if (e.code === ErrorCode.RateLimitedError) {
+    return { ok: false, retry: true, retryAfterSeconds: e.retryAfter ?? 30, error: 'rate_limited' };
+  }
+  if (e.code === ErrorCode.PlatformError) {
+    const slackError = e.data?.error ?? 'unknown_error';
+    return { ok: false, retry: !PERMANENT_SLACK_ERRORS.has(slackError), error: slackError };
+  }
+  return { ok: false, retry: true, error: e.message ?? String(error) };
+}

@@ -1,0 +1,103 @@
+import type { App } from '@slack/bolt';
+import type { GenericMessageEvent } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import { type AgentDeps, runAgentTurn } from '../../../agent/run-agent.js';
+import type { Logger } from '../../../logger.js';
+import { isConversationThread } from '../../../persistence/conversations.js';
+import { escapeText } from '../../blocks/escape.js';
+
+export interface ConversationDeps {
+  readonly agent: AgentDeps;
+  readonly logger: Logger;
+}
+
+interface IncomingMessage {
+  readonly teamId: string;
+  readonly channelId: string;
+  readonly threadTs: string;
+  readonly messageTs: string;
+  readonly userId: string;
+  readonly text: string;
+}
+
+const WORKING_REACTION = 'eyes';
+
+/**
+ * Mentions start a conversation; replies in its thread and direct messages continue it without a
+ * mention. A mention in a thread arrives both as `app_mention` and as `message`: both paths lead to
+ * runAgentTurn, which processes one Slack message once.
+ */
+export function registerEvents(app: App, deps: ConversationDeps): void {
+  app.event('app_mention', async ({ event, context, client }) => {
+    if (event.bot_id || !event.user) return;
+    await converse(client, deps, {
+      teamId: context.teamId ?? event.team ?? '',
+      channelId: event.channel,
+      threadTs: event.thread_ts ?? event.ts,
+      messageTs: event.ts,
+      userId: event.user,
+      text: withoutBotMention(event.text, context.botUserId),
+    });
+  });
+
+  app.message(async ({ message, context, client }) => {
+    const m = message as GenericMessageEvent;
+    if (m.subtype !== undefined || m.bot_id || !m.user) return;
+    const teamId = context.teamId ?? m.team ?? '';
+    const direct = m.channel_type === 'im';
+    if (!direct) {
+      if (!m.thread_ts) return;
+      const known = await isConversationThread(deps.agent.dataSource.manager, {
+        teamId,
+        channelId: m.channel,
+        threadTs: m.thread_ts,
+      });
+      if (!known) return;
+    }
+    await converse(client, deps, {
+      teamId,
+      channelId: m.channel,
+      threadTs: m.thread_ts ?? m.ts,
+      messageTs: m.ts,
+      userId: m.user,
+      text: withoutBotMention(m.text ?? '', context.botUserId),
+    });
+  });
+}
+
+function withoutBotMention(text: string, botUserId: string | undefined): string {
+  return (botUserId ? text.replaceAll(`<@${botUserId}>`, '') : text).trim();
+}
+
+async function converse(client: WebClient, deps: ConversationDeps, message: IncomingMessage): Promise<void> {
+  const target = { channel: message.channelId, timestamp: message.messageTs, name: WORKING_REACTION };
+  let reacted = false;
+  try {
+    const result = await runAgentTurn(deps.agent, message, {
+      onAccepted: async () => {
+        // Shows the requester that the bot is on it while the model thinks; failures are cosmetic.
+        reacted = await client.reactions.add(target).then(
+          () => true,
+          () => false,
+        );
+      },
+    });
+    if (result.kind === 'duplicate') return;
+    await client.chat.postMessage({
+      channel: message.channelId,
+      thread_ts: message.threadTs,
+      text: escapeText(result.text),
+    });
+  } catch (error) {
+    deps.logger.error({ err: error, channel: message.channelId }, 'conversation turn failed');
+    await client.chat
+      .postMessage({
+        channel: message.channelId,
+        thread_ts: message.threadTs,
+        text: 'Something went wrong on our side and nothing was created. Please try again in a minute.',
+      })
+      .catch(() => undefined);
+  } finally {
+    if (reacted) await client.reactions.remove(target).catch(() => undefined);
+  }
+}

@@ -42,12 +42,15 @@ export async function enqueue(manager: EntityManager, item: OutboxItem, dedupeKe
  * expires and another worker picks them up. SKIP LOCKED keeps concurrent claimers from waiting.
  */
 export async function claimDue(manager: EntityManager, limit: number, leaseSeconds: number): Promise<QueuedItem[]> {
+  // Wrapped in a CTE so the driver returns plain rows (TypeORM reshapes UPDATE … RETURNING results).
   const rows: { id: string; payload: OutboxItem; attempts: number }[] = await manager.query(
-    `UPDATE slack_outbox SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
-     WHERE id IN (
-       SELECT id FROM slack_outbox WHERE status = 'pending' AND next_attempt_at <= now()
-       ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-     RETURNING id, payload, attempts`,
+    `WITH claimed AS (
+       UPDATE slack_outbox SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
+       WHERE id IN (
+         SELECT id FROM slack_outbox WHERE status = 'pending' AND next_attempt_at <= now()
+         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING id, payload, attempts)
+     SELECT * FROM claimed ORDER BY id`,
     [limit, leaseSeconds],
   );
   return rows

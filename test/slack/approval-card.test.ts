@@ -1,0 +1,111 @@
+import { describe, expect, test } from '@jest/globals';
+import type { ChargeRequest } from '../../src/domain/charge-request.js';
+import {
+  approvalCard,
+  CARD_ACTIONS,
+  cardButtonValue,
+  parseCardButtonValue,
+} from '../../src/slack/blocks/approval-card.js';
+import { escapeText } from '../../src/slack/blocks/escape.js';
+import { parseNewCharge } from '../../src/slack/listeners/commands/parse-new-charge.js';
+
+const request: ChargeRequest = {
+  id: '5c0e7f3c-9d1b-4a58-8a57-3c1f6f0f2a11',
+  number: 1042,
+  reference: 'CR-1042',
+  status: 'pending_approval',
+  version: 1,
+  source: 'agent',
+  teamId: 'T0TEAM',
+  channelId: 'C0SALES',
+  threadTs: '1.1',
+  cardTs: null,
+  requesterId: 'U0REQUESTER',
+  customerName: 'Acme Corp',
+  customerEmail: 'billing@acme.test',
+  stripeCustomerId: null,
+  description: 'Q3 onboarding workshop',
+  amountMinor: 120000n,
+  currency: 'USD',
+  paymentLinkId: null,
+  paymentLinkUrl: null,
+  lastError: null,
+  amountReceivedMinor: null,
+  refundedMinor: 0n,
+  payerEmail: null,
+  paymentIntentId: null,
+  disputed: false,
+  createdAt: new Date('2026-11-01T10:00:00Z'),
+  updatedAt: new Date('2026-11-01T10:00:00Z'),
+  approvedAt: null,
+  linkCreatedAt: null,
+  paidAt: null,
+  closedAt: null,
+};
+
+describe('approval card', () => {
+  test('shows header, customer, amount with currency, requester, reference and status, with three buttons', () => {
+    const { text, blocks } = approvalCard(request);
+    expect(text).toBe('CR-1042: $1,200.00 USD for Acme Corp — waiting for approval');
+    expect(blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'actions', 'context']);
+    const actions = blocks.find((b) => b.type === 'actions');
+    expect(actions).toMatchObject({
+      elements: [
+        {
+          action_id: CARD_ACTIONS.approve,
+          style: 'primary',
+          value: `${request.id}:1`,
+          confirm: { text: { text: expect.stringContaining('exactly *$1,200.00 USD*') } },
+        },
+        { action_id: CARD_ACTIONS.reject, style: 'danger' },
+        { action_id: CARD_ACTIONS.edit },
+      ],
+    });
+    const confirm = JSON.stringify(actions);
+    expect(confirm).toContain('*Acme Corp*');
+  });
+
+  test('has no buttons once decided, and says TEST MODE with test keys', () => {
+    const { blocks } = approvalCard({ ...request, status: 'rejected' }, { testMode: true });
+    expect(blocks.some((b) => b.type === 'actions')).toBe(false);
+    expect(JSON.stringify(blocks[0])).toContain('Charge request CR-1042 · TEST MODE');
+  });
+
+  test('button values are identifiers only and parse back strictly', () => {
+    expect(parseCardButtonValue(cardButtonValue(request))).toEqual({ id: request.id, version: 1 });
+    for (const bad of [undefined, '', 'x:1', `${request.id}`, `${request.id}:1:approve`, '{"amount":1}']) {
+      expect(parseCardButtonValue(bad)).toBeUndefined();
+    }
+  });
+
+  test('escaping neutralises mentions, links and bare URLs but keeps the text readable', () => {
+    expect(escapeText('<!channel> <@U1> <!subteam^S1> <https://x.test|y> & https://x.test www.x.test')).toBe(
+      '&lt;!channel&gt; &lt;@U1&gt; &lt;!subteam^S1&gt; &lt;https:\u200B//x.test|y&gt; &amp; https:\u200B//x.test www\u200B.x.test',
+    );
+    expect(escapeText('a'.repeat(5000)).length).toBe(2900);
+  });
+});
+
+describe('/charges new arguments', () => {
+  test.each([
+    [
+      '1,200 USD Acme Corp — Q3 onboarding workshop',
+      { amount: '1,200', currency: 'USD', customerName: 'Acme Corp', description: 'Q3 onboarding workshop' },
+    ],
+    [
+      '$1,200 Ace Hardware - paint',
+      { amount: '$1,200', currency: undefined, customerName: 'Ace Hardware', description: 'paint' },
+    ],
+    ['5000 jpy Tokyo KK', { amount: '5000', currency: 'jpy', customerName: 'Tokyo KK', description: '' }],
+  ])('%s', (text, expected) => {
+    expect(parseNewCharge(text)).toEqual({ ok: true, input: expected });
+  });
+
+  test('a missing customer is named', () => {
+    expect(parseNewCharge('1200 USD')).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/Who is the customer/),
+    });
+    expect(parseNewCharge('')).toMatchObject({ ok: false });
+  });
+});

@@ -1,0 +1,82 @@
+import { type RunningApp, startApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createEmptyDatabase, silentLogger } from './database.js';
+import { type FakeOpenAI, type ModelScript, startFakeOpenAI } from './fake-openai.js';
+import { type FakeSlack, slackSignature, startFakeSlack } from './fake-slack.js';
+
+export const SIGNING_SECRET = '0123456789abcdef0123456789abcdef';
+
+export interface TestApp {
+  readonly app: RunningApp;
+  readonly base: string;
+  readonly slack: FakeSlack;
+  readonly openai: FakeOpenAI | undefined;
+  readonly databaseUrl: string;
+  /** POSTs a JSON body to /slack/events, signed as Slack signs it. */
+  postEvent(body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** POSTs a slash command (form-encoded, signed). */
+  postCommand(fields: Record<string, string>): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  readonly model?: ModelScript;
+  readonly env?: Record<string, string>;
+  /** Reuse a database (a second instance, or a restart). */
+  readonly databaseUrl?: string;
+  readonly slack?: FakeSlack;
+}
+
+/** The real app, in HTTP mode, against loopback fakes of Slack and the model and a fresh database. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const slack = options.slack ?? (await startFakeSlack());
+  const openai = options.model ? await startFakeOpenAI(options.model) : undefined;
+  const databaseUrl = options.databaseUrl ?? (await createEmptyDatabase());
+  const config = loadConfig({
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    ...(openai ? { OPENAI_API_KEY: 'sk-test-fake-key-000000', OPENAI_BASE_URL: openai.baseUrl } : {}),
+    ...options.env,
+  });
+  const app = await startApp(config, silentLogger, { outboxPollMs: 100 });
+  const base = `http://127.0.0.1:${app.port}`;
+  const post = (body: string, contentType: string, headers: Record<string, string> = {}) =>
+    fetch(`${base}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': contentType, ...slackSignature(SIGNING_SECRET, body), ...headers },
+      body,
+    });
+  return {
+    app,
+    base,
+    slack,
+    openai,
+    databaseUrl,
+    postEvent: (body, headers) => post(JSON.stringify(body), 'application/json', headers),
+    postCommand: (fields) =>
+      post(
+        new URLSearchParams({
+          command: '/charges',
+          team_id: 'T0TEAM',
+          team_domain: 'test',
+          channel_id: 'C0SALES',
+          channel_name: 'sales',
+          user_id: 'U0REQUESTER',
+          user_name: 'req',
+          response_url: slack.responseUrl(),
+          trigger_id: 'trigger-1',
+          api_app_id: 'A0APP',
+          ...fields,
+        }).toString(),
+        'application/x-www-form-urlencoded',
+      ),
+    async stop() {
+      await app.stop();
+      if (!options.slack) await slack.close();
+      await openai?.close();
+    },
+  };
+}

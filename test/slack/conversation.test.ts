@@ -89,6 +89,16 @@ describe('a mention in HTTP mode', () => {
     expect(audit).toEqual([{ actor: 'U0REQUESTER', action: 'create', to_status: 'pending_approval' }]);
   });
 
+  test('when the model is slow, then Slack is acknowledged before the model answers', async () => {
+    t = await startTestApp({ model: () => ({ text: 'Which currency?', delayMs: 1500 }) });
+    const res = await t.postEvent(eventEnvelope(mentionEvent('charge Acme 1200', { ts: '1700000012.000100' })));
+    expect(res.status).toBe(200);
+    // At the moment Slack has its answer the model is still thinking: nothing has been posted yet.
+    expect(t.slack.callsOf('chat.postMessage')).toHaveLength(0);
+    const reply = await t.slack.waitForCall('chat.postMessage');
+    expect(reply.args.text).toBe('Which currency?');
+  });
+
   test('when the amount is missing, then the agent asks and nothing is created', async () => {
     t = await startTestApp({ model: () => ({ text: 'How much should I charge Acme Corp, and in which currency?' }) });
     await t.postEvent(eventEnvelope(mentionEvent('charge Acme Corp for the workshop', { ts: '1700000002.000100' })));

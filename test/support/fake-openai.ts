@@ -8,10 +8,11 @@ export interface ModelView {
   readonly toolNames: string[];
 }
 
-export type ModelTurn =
+export type ModelTurn = (
   | { text: string }
   | { call: { name: string; args: Record<string, unknown> } }
-  | { httpStatus: number; delayMs?: number };
+  | { httpStatus: number }
+) & { delayMs?: number };
 
 export type ModelScript = (view: ModelView) => ModelTurn;
 
@@ -30,8 +31,8 @@ export async function startFakeOpenAI(initial: ModelScript): Promise<FakeOpenAI>
     const chat = path.endsWith('/chat/completions');
     const turn = script(chat ? viewOfChat(body) : viewOfResponses(body));
     n += 1;
+    if (turn.delayMs) await new Promise((r) => setTimeout(r, turn.delayMs));
     if ('httpStatus' in turn) {
-      if (turn.delayMs) await new Promise((r) => setTimeout(r, turn.delayMs));
       sendJson(res, turn.httpStatus, {
         error: { message: `fake failure ${turn.httpStatus}`, type: 'server_error', code: 'fake' },
       });

@@ -75,6 +75,14 @@ const schema = z
       .regex(/^S[A-Z0-9]{2,}$/, 'Slack user group ids look like S0123ABCD')
       .optional(),
     ADMIN_USER_IDS: commaList(slackUserId, 'Slack user ids').default([]),
+    ALLOW_SELF_APPROVAL: z
+      .enum(['true', 'false'], { error: 'must be true or false' })
+      .default('false')
+      .transform((v) => v === 'true'),
+    FINANCE_CHANNEL_ID: z
+      .string()
+      .regex(/^[CG][A-Z0-9]{2,}$/, 'Slack channel ids look like C0123ABCD')
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
@@ -120,7 +128,11 @@ export interface Config {
     readonly approverUserIds: readonly string[];
     readonly approverUsergroupId: string | undefined;
     readonly adminUserIds: readonly string[];
+    /** Requesters may approve their own requests (tiny teams only). */
+    readonly allowSelfApproval: boolean;
   };
+  /** Where approval cards are mirrored for finance, if anywhere. */
+  readonly financeChannelId: string | undefined;
   /** Every secret value in this configuration, for log redaction. */
   readonly secrets: readonly string[];
 }
@@ -181,7 +193,9 @@ export function loadConfig(raw: Record<string, string | undefined>): Config {
       approverUserIds: e.APPROVER_USER_IDS,
       approverUsergroupId: e.APPROVER_USERGROUP_ID,
       adminUserIds: e.ADMIN_USER_IDS,
+      allowSelfApproval: e.ALLOW_SELF_APPROVAL,
     },
+    financeChannelId: e.FINANCE_CHANNEL_ID,
     secrets: SECRET_VARIABLES.flatMap((name) => (raw[name] ? [raw[name], ...raw[name].split(',')] : [])).filter(
       (s) => s.length >= 8,
     ),

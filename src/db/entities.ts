@@ -33,6 +33,10 @@ export interface ChargeRequestRow {
   currency: string;
   paymentLinkId: string | null;
   paymentLinkUrl: string | null;
+  /** Bumped by each retry after a permanent Stripe failure: part of the idempotency key. */
+  linkAttempt: number;
+  /** The mirrored card in FINANCE_CHANNEL_ID, when configured. */
+  financeCardTs: string | null;
   lastError: string | null;
   amountReceivedMinor: bigint | null;
   refundedMinor: bigint;
@@ -69,6 +73,8 @@ export const ChargeRequestEntity = new EntitySchema<ChargeRequestRow>({
     currency: { type: 'char', length: 3 },
     paymentLinkId: { name: 'payment_link_id', type: 'text', nullable: true, unique: true },
     paymentLinkUrl: { name: 'payment_link_url', type: 'text', nullable: true },
+    linkAttempt: { name: 'link_attempt', type: 'int', default: 0 },
+    financeCardTs: { name: 'finance_card_ts', type: 'text', nullable: true },
     lastError: { name: 'last_error', type: 'text', nullable: true },
     amountReceivedMinor: { name: 'amount_received_minor', type: 'bigint', nullable: true, transformer: bigintColumn },
     refundedMinor: { name: 'refunded_minor', type: 'bigint', default: 0, transformer: bigintColumn },

@@ -16,7 +16,13 @@ export type OutboxItem =
   | { kind: 'thread_reply'; requestId: string; notice: ThreadNotice };
 
 /** Facts for a thread message; the words and the escaping live in src/slack/blocks/thread-notice.ts. */
-export type ThreadNotice = { type: 'revised'; version: number; changes: { field: string; from: string; to: string }[] };
+export type ThreadNotice =
+  | { type: 'revised'; version: number; changes: { field: string; from: string; to: string }[] }
+  | { type: 'approved'; by: string }
+  | { type: 'rejected'; by: string; reason: string }
+  | { type: 'link_created'; url: string }
+  | { type: 'link_failed'; reason: string }
+  | { type: 'canceled'; by: string; linkDeactivated: boolean };
 
 export interface QueuedItem {
   readonly id: string;

@@ -89,6 +89,7 @@ export type TransitionChanges = Partial<
     | 'cardTs'
     | 'paymentLinkId'
     | 'paymentLinkUrl'
+    | 'linkAttempt'
     | 'lastError'
     | 'amountReceivedMinor'
     | 'refundedMinor'

@@ -3,11 +3,14 @@ import { WebClient } from '@slack/web-api';
 import type { Express } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { ChargeDeps } from '../use-cases/charge-deps.js';
 import { boltLogger } from './bolt-logger.js';
+import { registerActions } from './listeners/actions/index.js';
 import { type CommandDeps, registerCommands } from './listeners/commands/index.js';
 import { type ConversationDeps, registerEvents } from './listeners/events/index.js';
+import { registerViews } from './listeners/views/index.js';
 
-export type SlackDeps = ConversationDeps & CommandDeps;
+export type SlackDeps = ConversationDeps & CommandDeps & { readonly charges: ChargeDeps };
 
 export interface SlackRuntime {
   readonly mode: 'http' | 'socket';
@@ -22,10 +25,10 @@ function clientOptions(config: Config) {
 }
 
 /**
- * The client the outbox delivers with. Retries are the outbox's job (it honours Retry-After and
- * survives restarts), so the client itself never waits or retries.
+ * The client the outbox delivers with (and lookups use). Retries are the outbox's job (it honours
+ * Retry-After and survives restarts), so the client itself never waits or retries.
  */
-export function createOutboxClient(config: Config, logger: Logger): WebClient {
+export function createSlackClient(config: Config, logger: Logger): WebClient {
   return new WebClient(config.slack.botToken, {
     ...clientOptions(config),
     retryConfig: { retries: 0 },
@@ -62,6 +65,8 @@ export function createSlackApp(config: Config, http: Express, deps: SlackDeps, l
   });
   registerEvents(app, deps);
   registerCommands(app, deps);
+  registerActions(app, deps.charges);
+  registerViews(app, deps.charges);
   app.error(async (error) => {
     logger.error({ err: error }, 'slack listener failed');
   });

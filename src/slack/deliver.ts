@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { ChargeRequestEntity } from '../db/entities.js';
 import type { OutboxItem } from '../outbox/outbox.js';
 import type { DeliveryOutcome } from '../outbox/worker.js';
+import { listDecisions } from '../persistence/approvals.js';
 import { findEditChanges } from '../persistence/audit.js';
 import { findChargeRequest } from '../persistence/charge-requests.js';
 import { approvalCard } from './blocks/approval-card.js';
@@ -25,10 +26,12 @@ export interface SlackDeliveryOptions {
   readonly client: WebClient;
   readonly dataSource: DataSource;
   readonly testMode: boolean;
+  /** Every card is mirrored here (with working buttons), when set. */
+  readonly financeChannelId?: string;
 }
 
 /** Delivers one outbox item to Slack, rendering cards from the database as they are now. */
-export function createSlackDelivery({ client, dataSource, testMode }: SlackDeliveryOptions) {
+export function createSlackDelivery({ client, dataSource, testMode, financeChannelId }: SlackDeliveryOptions) {
   return async (item: OutboxItem): Promise<DeliveryOutcome> => {
     const request = await findChargeRequest(dataSource, item.requestId);
     if (!request) return { ok: false, retry: false, error: `charge request ${item.requestId} not found` };
@@ -43,24 +46,44 @@ export function createSlackDelivery({ client, dataSource, testMode }: SlackDeliv
         });
         return { ok: true };
       }
-      const card = approvalCard(request, {
+      const options = {
         testMode,
         changes: await findEditChanges(dataSource.manager, request.id, request.version),
-      });
-      if (request.cardTs) {
-        await client.chat.update({ channel: request.channelId, ts: request.cardTs, ...card });
+        decisions: await listDecisions(dataSource.manager, request.id, request.version),
+      };
+      const card = approvalCard(request, options);
+      let { cardTs, threadTs } = request;
+      if (cardTs) {
+        await client.chat.update({ channel: request.channelId, ts: cardTs, ...card });
       } else if (item.kind === 'post_card') {
         const posted = await client.chat.postMessage({
           channel: request.channelId,
-          ...(request.threadTs ? { thread_ts: request.threadTs } : {}),
+          ...(threadTs ? { thread_ts: threadTs } : {}),
           ...card,
         });
+        cardTs = posted.ts ?? null;
+        threadTs ??= cardTs;
         // Where the card lives is Slack bookkeeping, not a state change: a plain update is enough.
-        await dataSource.manager.update(
-          ChargeRequestEntity,
-          { id: request.id },
-          { cardTs: posted.ts ?? null, threadTs: request.threadTs ?? posted.ts ?? null },
-        );
+        await dataSource.manager.update(ChargeRequestEntity, { id: request.id }, { cardTs, threadTs });
+      }
+      if (financeChannelId && cardTs && financeChannelId !== request.channelId) {
+        const permalink = await client.chat
+          .getPermalink({ channel: request.channelId, message_ts: threadTs ?? cardTs })
+          .then(
+            (r) => r.permalink,
+            () => undefined,
+          );
+        const mirror = approvalCard(request, { ...options, threadPermalink: permalink });
+        if (request.financeCardTs) {
+          await client.chat.update({ channel: financeChannelId, ts: request.financeCardTs, ...mirror });
+        } else {
+          const posted = await client.chat.postMessage({ channel: financeChannelId, ...mirror });
+          await dataSource.manager.update(
+            ChargeRequestEntity,
+            { id: request.id },
+            { financeCardTs: posted.ts ?? null },
+          );
+        }
       }
       // An update_card before the card exists needs nothing: the post renders the latest state.
       return { ok: true };

@@ -30,3 +30,31 @@ export async function searchCustomers(client: Stripe, query: string) {
   const found = await client.customers.search({ query: `name~"${escaped}" OR email~"${escaped}"`, limit: 5 });
   return found.data.map((c) => ({ id: c.id, name: c.name ?? null, email: c.email ?? null }));
 }
+
+/**
+ * Checks at startup that the key can do what Countersign needs, naming any missing permission of a
+ * restricted key. Only read calls: nothing is created. Returns the problems found.
+ */
+export async function checkStripeAccess(client: Stripe): Promise<string[]> {
+  const checks: { permission: string; call: () => Promise<unknown> }[] = [
+    { permission: 'Payment Links (write)', call: () => client.paymentLinks.list({ limit: 1 }) },
+    { permission: 'Checkout Sessions (read)', call: () => client.checkout.sessions.list({ limit: 1 }) },
+  ];
+  const problems: string[] = [];
+  for (const check of checks) {
+    try {
+      await check.call();
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripePermissionError) {
+        problems.push(`STRIPE_SECRET_KEY lacks the permission "${check.permission}"`);
+      } else if (error instanceof Stripe.errors.StripeAuthenticationError) {
+        return ['Stripe rejected STRIPE_SECRET_KEY (authentication failed)'];
+      } else {
+        problems.push(
+          `could not check "${check.permission}": ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+  }
+  return problems;
+}

@@ -29,6 +29,8 @@ const request: ChargeRequest = {
   currency: 'USD',
   paymentLinkId: null,
   paymentLinkUrl: null,
+  linkAttempt: 0,
+  financeCardTs: null,
   lastError: null,
   amountReceivedMinor: null,
   refundedMinor: 0n,
@@ -44,7 +46,7 @@ const request: ChargeRequest = {
 };
 
 describe('approval card', () => {
-  test('shows header, customer, amount with currency, requester, reference and status, with three buttons', () => {
+  test('shows header, customer, amount with currency, requester, reference and status, with Approve, Reject, Edit and Cancel buttons', () => {
     const { text, blocks } = approvalCard(request);
     expect(text).toBe('CR-1042: $1,200.00 USD for Acme Corp — waiting for approval');
     expect(blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'actions', 'context']);
@@ -59,10 +61,38 @@ describe('approval card', () => {
         },
         { action_id: CARD_ACTIONS.reject, style: 'danger' },
         { action_id: CARD_ACTIONS.edit },
+        { action_id: CARD_ACTIONS.cancel },
       ],
     });
     const confirm = JSON.stringify(actions);
     expect(confirm).toContain('*Acme Corp*');
+  });
+
+  test('after approval the card says who approved and shows the payment link; a failed link offers Retry', () => {
+    const decisions = [{ approverId: 'U0FIN', decision: 'approved' as const, reason: null }];
+    const approved = JSON.stringify(approvalCard({ ...request, status: 'approved' }, { decisions }).blocks);
+    expect(approved).toContain('Approved by <@U0FIN> — creating payment link…');
+    const linked = JSON.stringify(
+      approvalCard(
+        { ...request, status: 'link_created', paymentLinkUrl: 'https://buy.stripe.com/test_123' },
+        { decisions },
+      ).blocks,
+    );
+    expect(linked).toContain('Payment link: <https://buy.stripe.com/test_123|https://buy.stripe.com/test_123>');
+    expect(linked).toContain(CARD_ACTIONS.cancel);
+    expect(linked).not.toContain(CARD_ACTIONS.approve);
+    const failed = JSON.stringify(
+      approvalCard({ ...request, status: 'link_failed', lastError: 'Stripe rejected <our> key' }, { decisions }).blocks,
+    );
+    expect(failed).toContain(CARD_ACTIONS.retry);
+    expect(failed).toContain('Stripe rejected &lt;our&gt; key');
+    const rejected = JSON.stringify(
+      approvalCard(
+        { ...request, status: 'rejected' },
+        { decisions: [{ approverId: 'U0FIN', decision: 'rejected', reason: 'Too high <!channel>' }] },
+      ).blocks,
+    );
+    expect(rejected).toContain('Rejected by <@U0FIN>: Too high &lt;!channel&gt;');
   });
 
   test('has no buttons once decided, and says TEST MODE with test keys', () => {

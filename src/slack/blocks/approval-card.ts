@@ -9,6 +9,8 @@ export const CARD_ACTIONS = {
   approve: 'charge_approve',
   reject: 'charge_reject',
   edit: 'charge_edit',
+  cancel: 'charge_cancel',
+  retry: 'charge_retry_link',
 } as const;
 
 /**
@@ -34,7 +36,52 @@ export interface FieldChange {
 export interface CardOptions {
   /** Changes made by the edit that produced the current version. */
   readonly changes?: readonly FieldChange[];
+  /** Decisions on the current version (earlier versions never count). */
+  readonly decisions?: readonly { approverId: string; decision: 'approved' | 'rejected'; reason: string | null }[];
   readonly testMode?: boolean;
+  /** For a mirrored copy: where the request's conversation is. */
+  readonly threadPermalink?: string;
+}
+
+/** A URL we show as a link only if it is a plain http(s) URL (Stripe's, Slack's): nothing can hide in it. */
+export function safeUrl(url: string | null | undefined): string | undefined {
+  return url && /^https?:\/\/[^\s<>|]+$/.test(url) ? url : undefined;
+}
+
+/** The line under the fields that says where the request stands and who decided. */
+function progressLine(request: ChargeRequest, options: CardOptions): string | undefined {
+  const approvedBy = (options.decisions ?? [])
+    .filter((d) => d.decision === 'approved')
+    .map((d) => mention(d.approverId));
+  const rejected = (options.decisions ?? []).find((d) => d.decision === 'rejected');
+  const by = approvedBy.length ? `Approved by ${approvedBy.join(', ')}` : 'Approved';
+  const link = safeUrl(request.paymentLinkUrl);
+  switch (request.status) {
+    case 'approved':
+      return `:white_check_mark: ${by} — creating payment link…`;
+    case 'link_created':
+    case 'payment_processing':
+    case 'payment_failed':
+      return `:white_check_mark: ${by}. ${link ? `Payment link: <${link}|${link}>` : ''}`;
+    case 'link_failed':
+      return `:warning: ${by}, but Stripe could not create the link: ${escapeText(request.lastError ?? 'unknown error', 500)}`;
+    case 'rejected':
+      return rejected
+        ? `:no_entry: Rejected by ${mention(rejected.approverId)}: ${escapeText(rejected.reason ?? '', 1000)}`
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function button(actionId: string, label: string, value: string, style?: 'primary' | 'danger') {
+  return {
+    type: 'button' as const,
+    action_id: actionId,
+    text: { type: 'plain_text' as const, text: label },
+    value,
+    ...(style ? { style } : {}),
+  };
 }
 
 const STATUS_EMOJI: Record<ChargeStatus, string> = {
@@ -107,18 +154,18 @@ export function approvalCard(
     });
   }
 
+  const progress = progressLine(request, options);
+  if (progress) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: progress } });
+
+  const value = cardButtonValue(request);
+  const cancel = button(CARD_ACTIONS.cancel, 'Cancel request', value);
   if (request.status === 'pending_approval') {
-    const value = cardButtonValue(request);
     blocks.push({
       type: 'actions',
       block_id: `card_actions:${request.id}`,
       elements: [
         {
-          type: 'button',
-          action_id: CARD_ACTIONS.approve,
-          style: 'primary',
-          text: { type: 'plain_text', text: 'Approve' },
-          value,
+          ...button(CARD_ACTIONS.approve, 'Approve', value, 'primary'),
           confirm: {
             title: { type: 'plain_text', text: 'Approve this charge?' },
             text: {
@@ -129,17 +176,24 @@ export function approvalCard(
             deny: { type: 'plain_text', text: 'Cancel' },
           },
         },
-        {
-          type: 'button',
-          action_id: CARD_ACTIONS.reject,
-          style: 'danger',
-          text: { type: 'plain_text', text: 'Reject' },
-          value,
-        },
-        { type: 'button', action_id: CARD_ACTIONS.edit, text: { type: 'plain_text', text: 'Edit' }, value },
+        button(CARD_ACTIONS.reject, 'Reject', value, 'danger'),
+        button(CARD_ACTIONS.edit, 'Edit', value),
+        cancel,
       ],
     });
+  } else if (request.status === 'link_failed') {
+    blocks.push({
+      type: 'actions',
+      block_id: `card_actions:${request.id}`,
+      elements: [button(CARD_ACTIONS.retry, 'Retry payment link', value, 'primary'), cancel],
+    });
+  } else if (['approved', 'link_created', 'payment_failed'].includes(request.status)) {
+    blocks.push({ type: 'actions', block_id: `card_actions:${request.id}`, elements: [cancel] });
   }
+
+  const permalink = safeUrl(options.threadPermalink);
+  if (permalink)
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<${permalink}|Open the request thread>` }] });
 
   blocks.push({
     type: 'context',

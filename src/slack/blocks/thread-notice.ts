@@ -1,11 +1,24 @@
-import type { ChargeRequest } from '../../domain/charge-request.js';
+import { type ChargeRequest, moneyOf } from '../../domain/charge-request.js';
+import { formatMoney } from '../../domain/money.js';
 import type { ThreadNotice } from '../../outbox/outbox.js';
-import { describeChange } from './approval-card.js';
+import { describeChange, safeUrl } from './approval-card.js';
+import { escapeText, mention } from './escape.js';
 
 /** The words of a thread message for a notice. Every user-supplied value is escaped. */
 export function threadNoticeText(request: ChargeRequest, notice: ThreadNotice): string {
+  const amount = `${formatMoney(moneyOf(request))} ${request.currency}`;
   switch (notice.type) {
     case 'revised':
       return `:pencil2: ${request.reference} is now version ${notice.version} (${notice.changes.map(describeChange).join(', ')}). Approvals of earlier versions no longer count.`;
+    case 'approved':
+      return `:white_check_mark: ${request.reference} (${amount}) was approved by ${mention(notice.by)}. Creating the payment link…`;
+    case 'rejected':
+      return `:no_entry: ${mention(request.requesterId)} ${request.reference} was rejected by ${mention(notice.by)}: ${escapeText(notice.reason, 1000)}`;
+    case 'link_created':
+      return `:link: Payment link for ${request.reference} (${amount}, ${escapeText(request.customerName, 200)}): ${safeUrl(notice.url) ?? 'see the card'}`;
+    case 'link_failed':
+      return `:warning: Stripe could not create the payment link for ${request.reference}: ${escapeText(notice.reason, 500)} An approver can press Retry on the card.`;
+    case 'canceled':
+      return `:heavy_multiplication_x: ${request.reference} was canceled by ${mention(notice.by)}.${notice.linkDeactivated ? ' Its payment link no longer accepts payments.' : ''}`;
   }
 }

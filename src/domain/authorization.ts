@@ -1,0 +1,39 @@
+import type { ChargeRequest } from './charge-request.js';
+
+/** Who may approve: answered from configuration and Slack (see slack/approvers.ts). */
+export interface ApproverDirectory {
+  isApprover(userId: string): Promise<boolean>;
+}
+
+export type Permission = { ok: true } | { ok: false; reason: string };
+
+export interface Clicker {
+  readonly userId: string;
+  readonly isApprover: boolean;
+}
+
+/** Approve, reject and retry a failed link: approvers only, and never their own request (unless allowed). */
+export function mayDecide(request: ChargeRequest, clicker: Clicker, allowSelfApproval: boolean): Permission {
+  if (!clicker.isApprover) {
+    return {
+      ok: false,
+      reason: `Only finance approvers can approve or reject ${request.reference}. Nothing was changed.`,
+    };
+  }
+  if (!allowSelfApproval && clicker.userId === request.requesterId) {
+    return {
+      ok: false,
+      reason: `You requested ${request.reference}, so someone else must approve it. Nothing was changed.`,
+    };
+  }
+  return { ok: true };
+}
+
+/** Edit and cancel: the requester or an approver. */
+export function mayChange(request: ChargeRequest, clicker: Clicker): Permission {
+  if (clicker.isApprover || clicker.userId === request.requesterId) return { ok: true };
+  return {
+    ok: false,
+    reason: `Only the requester or a finance approver can change ${request.reference}. Nothing was changed.`,
+  };
+}

@@ -1,8 +1,10 @@
 import { type RunningApp, startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import type { Logger } from '../../src/logger.js';
 import { createEmptyDatabase, silentLogger } from './database.js';
 import { type FakeOpenAI, type ModelScript, startFakeOpenAI } from './fake-openai.js';
 import { type FakeSlack, slackSignature, startFakeSlack } from './fake-slack.js';
+import type { FakeStripe } from './fake-stripe.js';
 
 export const SIGNING_SECRET = '0123456789abcdef0123456789abcdef';
 
@@ -16,6 +18,8 @@ export interface TestApp {
   postEvent(body: unknown, headers?: Record<string, string>): Promise<Response>;
   /** POSTs a slash command (form-encoded, signed). */
   postCommand(fields: Record<string, string>): Promise<Response>;
+  /** POSTs an interactivity payload (block_actions, view_submission), form-encoded and signed. */
+  postInteraction(payload: unknown): Promise<Response>;
   stop(): Promise<void>;
 }
 
@@ -25,7 +29,11 @@ export interface TestAppOptions {
   /** Reuse a database (a second instance, or a restart). */
   readonly databaseUrl?: string;
   readonly slack?: FakeSlack;
+  readonly stripe?: FakeStripe;
+  readonly logger?: Logger;
 }
+
+export const APPROVERS = ['U0FIN1', 'U0FIN2', 'U0FIN3'];
 
 /** The real app, in HTTP mode, against loopback fakes of Slack and the model and a fresh database. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -39,9 +47,15 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.apiUrl,
     ...(openai ? { OPENAI_API_KEY: 'sk-test-fake-key-000000', OPENAI_BASE_URL: openai.baseUrl } : {}),
+    ...(options.stripe ? { STRIPE_SECRET_KEY: 'sk_test_fakekey123', STRIPE_API_BASE: options.stripe.apiBase } : {}),
+    APPROVER_USER_IDS: APPROVERS.join(','),
     ...options.env,
   });
-  const app = await startApp(config, silentLogger, { outboxPollMs: 100 });
+  const app = await startApp(config, options.logger ?? silentLogger, {
+    outboxPollMs: 100,
+    linkSweepMs: 250,
+    linkSweepAfterSeconds: 1,
+  });
   const base = `http://127.0.0.1:${app.port}`;
   const post = (body: string, contentType: string, headers: Record<string, string> = {}) =>
     fetch(`${base}/slack/events`, {
@@ -73,6 +87,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         }).toString(),
         'application/x-www-form-urlencoded',
       ),
+    postInteraction: (payload) =>
+      post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded'),
     async stop() {
       await app.stop();
       if (!options.slack) await slack.close();

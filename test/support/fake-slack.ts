@@ -51,6 +51,16 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         sendJson(res, 200, { ok: true, channel: args.channel, ts: `${ts}.000100`, message: { text: args.text } });
         return;
       }
+      case 'usergroups.users.list':
+        sendJson(res, 200, { ok: true, users: args.usergroup === 'S0FINANCE' ? ['U0GROUPIE'] : [] });
+        return;
+      case 'chat.getPermalink':
+        sendJson(res, 200, {
+          ok: true,
+          channel: args.channel,
+          permalink: `https://test.slack.com/archives/${args.channel}/p${String(args.message_ts).replace('.', '')}`,
+        });
+        return;
       case 'chat.update':
         sendJson(res, 200, { ok: true, channel: args.channel, ts: args.ts });
         return;
@@ -154,5 +164,59 @@ export function messageEvent(
     event_ts: opts.ts,
     ...(opts.thread_ts ? { thread_ts: opts.thread_ts } : {}),
     ...(opts.bot_id ? { bot_id: opts.bot_id } : {}),
+  };
+}
+
+/** A click on a card button, as Slack sends it (block_actions). */
+export function buttonClick(actionId: string, value: string, userId: string, responseUrl: string, channel = 'C0SALES') {
+  return {
+    type: 'block_actions',
+    user: { id: userId, username: userId.toLowerCase(), team_id: TEAM_ID },
+    api_app_id: 'A0APP',
+    token: 'legacy',
+    trigger_id: `trigger-${Math.random().toString(36).slice(2)}`,
+    team: { id: TEAM_ID, domain: 'test' },
+    container: { type: 'message', message_ts: '1700000000.000200', channel_id: channel, is_ephemeral: false },
+    channel: { id: channel, name: 'sales' },
+    response_url: responseUrl,
+    actions: [
+      {
+        type: 'button',
+        action_id: actionId,
+        block_id: 'card_actions',
+        value,
+        action_ts: String(Date.now() / 1000),
+        text: { type: 'plain_text', text: actionId },
+      },
+    ],
+  };
+}
+
+/** A modal submission (view_submission) with plain-text inputs keyed by block id. */
+export function viewSubmission(
+  callbackId: string,
+  privateMetadata: string,
+  userId: string,
+  values: Record<string, string>,
+) {
+  return {
+    type: 'view_submission',
+    team: { id: TEAM_ID, domain: 'test' },
+    user: { id: userId, username: userId.toLowerCase(), team_id: TEAM_ID },
+    api_app_id: 'A0APP',
+    token: 'legacy',
+    trigger_id: 'trigger-view',
+    view: {
+      id: 'V0VIEW',
+      type: 'modal',
+      callback_id: callbackId,
+      private_metadata: privateMetadata,
+      team_id: TEAM_ID,
+      state: {
+        values: Object.fromEntries(
+          Object.entries(values).map(([block, value]) => [block, { value: { type: 'plain_text_input', value } }]),
+        ),
+      },
+    },
   };
 }

@@ -3,20 +3,23 @@ import { createLanguageModel } from './agent/model.js';
 import { type Config, missingFor } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { createHttpApp, finishHttpApp } from './http/server.js';
-import { type PeriodicJob, startPeriodic } from './jobs/periodic.js';
+import { mountStripeWebhook } from './http/stripe-webhook.js';
+import { startPeriodic } from './jobs/periodic.js';
 import type { Logger } from './logger.js';
 import { type OutboxWorker, startOutboxWorker } from './outbox/worker.js';
-import { createSlackApp, createSlackClient, type SlackRuntime } from './slack/app.js';
+import { createSlackApp, createSlackClient } from './slack/app.js';
 import { createApproverDirectory } from './slack/approvers.js';
 import { createSlackDelivery } from './slack/deliver.js';
 import { checkStripeAccess, createStripeClient, isTestMode, searchCustomers } from './stripe/client.js';
 import type { ChargeDeps } from './use-cases/charge-deps.js';
 import { sweepApprovedRequests } from './use-cases/payment-link.js';
+import { reconcilePayments } from './use-cases/reconcile-payments.js';
+import type { PaymentEventDeps } from './use-cases/record-payment-event.js';
 
 export interface RunningApp {
   readonly port: number;
   readonly database: Database;
-  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then closes the rest. */
+  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then stops the rest. */
   stop(): Promise<void>;
 }
 
@@ -28,26 +31,29 @@ export interface AppOptions {
   readonly linkSweepAfterSeconds?: number;
 }
 
-/** Wires the parts together and starts listening. Each part is started here and stopped in reverse. */
+/** Wires the parts together and starts listening. Parts stop in the reverse order they started. */
 export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningApp> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }, logger);
   const { dataSource } = database;
-  let outbox: OutboxWorker | undefined;
-  let slack: SlackRuntime | undefined;
-  let sweep: PeriodicJob | undefined;
-  let server: Server | undefined;
+  const stoppers: (() => Promise<void>)[] = [() => database.close()];
+  const stopAll = async () => {
+    for (const stop of [...stoppers].reverse()) await stop();
+  };
   try {
     const http = createHttpApp({ logger, isReady: () => database.isReady() });
     const model = createLanguageModel(config.openai);
-    if (!model) logger.warn('no AI model configured (set OPENAI_API_KEY): mentions get a notice, /charges new works');
     const stripe = createStripeClient(config.stripe);
-    if (!stripe)
-      logger.warn('Stripe is not configured (set STRIPE_SECRET_KEY): approved requests cannot get payment links');
+    reportMissingFeatures(config, logger);
 
-    const missingSlack = missingFor(config, 'slack');
-    if (missingSlack.length === 0) {
+    let outbox: OutboxWorker | undefined;
+    const wakeOutbox = () => outbox?.wake();
+    const payments: PaymentEventDeps = { dataSource, wakeOutbox, stripe, logger };
+    const reconcile = stripe ? () => reconcilePayments({ ...payments, stripe }) : undefined;
+
+    let slack: ReturnType<typeof createSlackApp> | undefined;
+    if (missingFor(config, 'slack').length === 0) {
       const slackClient = createSlackClient(config, logger);
-      outbox = startOutboxWorker({
+      const worker = startOutboxWorker({
         dataSource,
         deliver: createSlackDelivery({
           client: slackClient,
@@ -58,7 +64,8 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         logger,
         pollMs: options.outboxPollMs,
       });
-      const wakeOutbox = () => outbox?.wake();
+      outbox = worker;
+      stoppers.push(() => worker.stop());
       const charges: ChargeDeps = {
         dataSource,
         wakeOutbox,
@@ -86,51 +93,68 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
           },
           proposals: { dataSource, wakeOutbox },
           charges,
+          admin: { adminUserIds: config.people.adminUserIds, reconcile },
           logger,
         },
         logger,
       );
-      sweep = startPeriodic(
+      const sweep = startPeriodic(
         'payment-link-sweep',
         options.linkSweepMs ?? 15_000,
         () => sweepApprovedRequests(charges, options.linkSweepAfterSeconds),
         logger,
       );
-    } else {
-      logger.warn({ missing: missingSlack }, 'Slack is not configured: set these variables to answer in Slack');
+      stoppers.push(() => sweep.stop());
+    }
+    if (reconcile && config.reconcileIntervalMs > 0) {
+      const job = startPeriodic('reconcile-payments', config.reconcileIntervalMs, reconcile, logger);
+      stoppers.push(() => job.stop());
     }
 
+    mountStripeWebhook(http, config.stripe.webhookSecrets, payments, logger);
     finishHttpApp(http, logger);
-    server = await listen(http, config.port);
-    const port = (server.address() as { port: number }).port;
-    await slack?.start();
+    const server = await listen(http, config.port);
+    stoppers.push(() => closeServer(server, config.shutdownTimeoutMs, logger));
+    if (slack) {
+      const running = slack;
+      await running.start();
+      stoppers.push(() => running.stop());
+    }
     if (stripe) {
       for (const problem of await checkStripeAccess(stripe)) logger.error({ problem }, 'Stripe key problem');
     }
+    const port = (server.address() as { port: number }).port;
     logger.info(
       { port, slack: slack?.mode ?? 'off', model: model ? config.openai.model : 'off' },
       'countersign is listening',
     );
 
-    const running = server;
     let stopping: Promise<void> | undefined;
-    const stop = () => {
-      stopping ??= (async () => {
-        await closeServer(running, config.shutdownTimeoutMs, logger);
-        await slack?.stop();
-        await sweep?.stop();
-        await outbox?.stop();
-        await database.close();
-      })();
-      return stopping;
+    return {
+      port,
+      database,
+      stop: () => {
+        stopping ??= stopAll();
+        return stopping;
+      },
     };
-    return { port, database, stop };
   } catch (error) {
-    if (server) await closeServer(server, 0, logger);
-    await sweep?.stop();
-    await outbox?.stop();
-    await database.close();
+    await stopAll();
     throw error;
+  }
+}
+
+/** Names, once at startup, the variables each missing feature needs. */
+function reportMissingFeatures(config: Config, logger: Logger): void {
+  const notes: Record<string, string> = {
+    slack: 'Slack is off: nobody can reach Countersign in Slack',
+    model: 'no AI model: mentions get a notice; /charges new still works',
+    stripe: 'Stripe is off: approved requests cannot get payment links',
+    stripe_webhooks: 'Stripe webhooks are off: POST /stripe/webhook answers 503',
+  };
+  for (const [feature, note] of Object.entries(notes)) {
+    const missing = missingFor(config, feature as Parameters<typeof missingFor>[1]);
+    if (missing.length > 0) logger.warn({ missing }, note);
   }
 }
 

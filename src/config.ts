@@ -79,6 +79,7 @@ const schema = z
       .enum(['true', 'false'], { error: 'must be true or false' })
       .default('false')
       .transform((v) => v === 'true'),
+    RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(600_000),
     FINANCE_CHANNEL_ID: z
       .string()
       .regex(/^[CG][A-Z0-9]{2,}$/, 'Slack channel ids look like C0123ABCD')
@@ -131,6 +132,8 @@ export interface Config {
     /** Requesters may approve their own requests (tiny teams only). */
     readonly allowSelfApproval: boolean;
   };
+  /** How often open payment links are reconciled against Stripe (0 turns it off). */
+  readonly reconcileIntervalMs: number;
   /** Where approval cards are mirrored for finance, if anywhere. */
   readonly financeChannelId: string | undefined;
   /** Every secret value in this configuration, for log redaction. */
@@ -196,6 +199,7 @@ export function loadConfig(raw: Record<string, string | undefined>): Config {
       allowSelfApproval: e.ALLOW_SELF_APPROVAL,
     },
     financeChannelId: e.FINANCE_CHANNEL_ID,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     secrets: SECRET_VARIABLES.flatMap((name) => (raw[name] ? [raw[name], ...raw[name].split(',')] : [])).filter(
       (s) => s.length >= 8,
     ),

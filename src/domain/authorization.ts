@@ -37,3 +37,13 @@ export function mayChange(request: ChargeRequest, clicker: Clicker): Permission 
     reason: `Only the requester or a finance approver can change ${request.reference}. Nothing was changed.`,
   };
 }
+
+/** Admin subcommands (reports, export, audit, reconcile): ADMIN_USER_IDS only. */
+export function mayAdminister(adminUserIds: readonly string[], userId: string): Permission {
+  return adminUserIds.includes(userId)
+    ? { ok: true }
+    : {
+        ok: false,
+        reason: 'That subcommand is for Countersign admins (ADMIN_USER_IDS). Ask one of them, or try `/charges help`.',
+      };
+}

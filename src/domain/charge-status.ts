@@ -45,14 +45,17 @@ export const TRANSITIONS = {
   retry_link: { from: ['link_failed'], to: 'approved' },
   start_async_payment: { from: ['link_created'], to: 'payment_processing' },
   fail_payment: { from: ['link_created', 'payment_processing'], to: 'payment_failed' },
-  record_payment: { from: ['link_created', 'payment_processing', 'payment_failed'], to: 'paid' },
+  // From canceled too: a customer can pay in the moment before the link is deactivated, and money
+  // that arrived must be on the record (the thread is told to consider a refund).
+  record_payment: { from: ['link_created', 'payment_processing', 'payment_failed', 'canceled'], to: 'paid' },
   refund_partially: { from: ['paid', 'partially_refunded'], to: 'partially_refunded' },
   refund_fully: { from: ['paid', 'partially_refunded'], to: 'refunded' },
 } as const satisfies Record<string, TransitionRule>;
 
 export type ChargeAction = keyof typeof TRANSITIONS;
 
-export const TERMINAL_STATUSES: ReadonlySet<ChargeStatus> = new Set(['refunded', 'rejected', 'canceled']);
+/** No way out. (Canceled is not among them: a payment made just before cancellation is still recorded.) */
+export const TERMINAL_STATUSES: ReadonlySet<ChargeStatus> = new Set(['refunded', 'rejected']);
 
 /** Statuses in which the request still waits on someone (approver, Stripe or the customer). */
 export const OPEN_STATUSES: readonly ChargeStatus[] = [

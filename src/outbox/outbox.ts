@@ -22,7 +22,20 @@ export type ThreadNotice =
   | { type: 'rejected'; by: string; reason: string }
   | { type: 'link_created'; url: string }
   | { type: 'link_failed'; reason: string }
-  | { type: 'canceled'; by: string; linkDeactivated: boolean };
+  | { type: 'canceled'; by: string; linkDeactivated: boolean }
+  | {
+      type: 'paid';
+      amountMinor: string | null;
+      currency: string | null;
+      payer: string | null;
+      /** The amount or currency received differs from the approved one. */
+      mismatch: boolean;
+      afterCancel: boolean;
+    }
+  | { type: 'payment_processing' }
+  | { type: 'payment_failed' }
+  | { type: 'refunded'; amountMinor: string; full: boolean }
+  | { type: 'disputed'; reason: string };
 
 export interface QueuedItem {
   readonly id: string;

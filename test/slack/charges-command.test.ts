@@ -72,7 +72,7 @@ describe('/charges', () => {
     t.slack.calls.length = 0;
     await t.postCommand({ text: 'frobnicate <!channel>' });
     const unknown = await t.slack.waitForCall('response_url');
-    expect(unknown.args.text).toBe("I don't know `frobnicate` …. Try `/charges help`.");
+    expect(unknown.args.text).toBe("I don't know `frobnicate`. Try `/charges help`.");
   });
 
   test('a mention without a configured model explains how to propose without it', async () => {

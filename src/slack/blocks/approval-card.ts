@@ -63,6 +63,17 @@ function progressLine(request: ChargeRequest, options: CardOptions): string | un
     case 'payment_processing':
     case 'payment_failed':
       return `:white_check_mark: ${by}. ${link ? `Payment link: <${link}|${link}>` : ''}`;
+    case 'paid':
+    case 'partially_refunded':
+    case 'refunded': {
+      const received = request.amountReceivedMinor ?? request.amountMinor;
+      const paid = `:moneybag: Paid ${formatMoney({ amountMinor: received, currency: request.currency })} ${request.currency}${request.payerEmail ? ` by ${escapeText(request.payerEmail, 200)}` : ''}`;
+      const refunded =
+        request.refundedMinor > 0n
+          ? ` · refunded ${formatMoney({ amountMinor: request.refundedMinor, currency: request.currency })}`
+          : '';
+      return `${paid}${refunded}`;
+    }
     case 'link_failed':
       return `:warning: ${by}, but Stripe could not create the link: ${escapeText(request.lastError ?? 'unknown error', 500)}`;
     case 'rejected':
@@ -156,6 +167,12 @@ export function approvalCard(
 
   const progress = progressLine(request, options);
   if (progress) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: progress } });
+  if (request.disputed) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: ':rotating_light: *The payment is disputed.* Respond in the Stripe Dashboard.' },
+    });
+  }
 
   const value = cardButtonValue(request);
   const cancel = button(CARD_ACTIONS.cancel, 'Cancel request', value);

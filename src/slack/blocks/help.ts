@@ -8,6 +8,10 @@ export const SUBCOMMANDS: readonly { usage: string; what: string }[] = [
     usage: NEW_CHARGE_USAGE,
     what: 'Propose a charge without the AI agent, e.g. `/charges new 1,200 USD Acme Corp — Q3 workshop`. An approver must approve it.',
   },
+  {
+    usage: '/charges reconcile',
+    what: 'Admins: ask Stripe about every open payment link now and record payments whose webhook never arrived.',
+  },
 ];
 
 export function helpMessage(): { text: string; blocks: KnownBlock[] } {

@@ -20,5 +20,27 @@ export function threadNoticeText(request: ChargeRequest, notice: ThreadNotice): 
       return `:warning: Stripe could not create the payment link for ${request.reference}: ${escapeText(notice.reason, 500)} An approver can press Retry on the card.`;
     case 'canceled':
       return `:heavy_multiplication_x: ${request.reference} was canceled by ${mention(notice.by)}.${notice.linkDeactivated ? ' Its payment link no longer accepts payments.' : ''}`;
+    case 'paid': {
+      const received =
+        notice.amountMinor && notice.currency
+          ? `${formatMoney({ amountMinor: BigInt(notice.amountMinor), currency: notice.currency })} ${notice.currency}`
+          : amount;
+      const payer = notice.payer ? ` by ${escapeText(notice.payer, 200)}` : '';
+      const warnings = [
+        notice.mismatch
+          ? `:warning: Stripe received ${received}, but ${amount} was approved; finance should check it.`
+          : '',
+        notice.afterCancel ? ':warning: The request had been canceled; consider refunding the payment.' : '',
+      ].filter(Boolean);
+      return [`Paid ✅ ${request.reference}: ${received} received${payer}.`, ...warnings].join('\n');
+    }
+    case 'payment_processing':
+      return `:hourglass: The customer paid ${request.reference} with a method that takes a few days to confirm; I'll post here when it clears.`;
+    case 'payment_failed':
+      return `:x: The payment for ${request.reference} failed at the bank. The customer can try again with the same link.`;
+    case 'refunded':
+      return `:leftwards_arrow_with_hook: ${request.reference} was ${notice.full ? 'fully' : 'partially'} refunded (${formatMoney({ amountMinor: BigInt(notice.amountMinor), currency: request.currency })} ${request.currency} in total).`;
+    case 'disputed':
+      return `:rotating_light: The customer disputed the payment for ${request.reference} (${escapeText(notice.reason, 100)}). Finance should respond in the Stripe Dashboard.`;
   }
 }

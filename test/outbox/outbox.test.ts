@@ -81,4 +81,23 @@ describe('Slack updates through the outbox', () => {
     expect(slack.callsOf('chat.postMessage').filter((c) => Array.isArray(c.args.blocks))).toHaveLength(1);
     await slack.close();
   });
+
+  test('when two instances share the database, then each queued update is delivered exactly once', async () => {
+    const slack = await startFakeSlack();
+    const first = await startTestApp({ slack });
+    t = await startTestApp({ slack, databaseUrl: first.databaseUrl });
+    const second = t;
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        (i % 2 ? first : second).postCommand({ text: `new ${50 + i} USD Customer ${i}` }),
+      ),
+    );
+    const cards = () => slack.callsOf('chat.postMessage').filter((c) => Array.isArray(c.args.blocks));
+    await eventually(() => (cards().length >= 12 ? true : undefined), '12 cards');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(cards()).toHaveLength(12);
+    expect(new Set(cards().map((c) => String(c.args.text).split(':')[0])).size).toBe(12);
+    await first.stop();
+    await slack.close();
+  });
 });

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import pg from 'pg';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
 import { MODALS } from '../../src/slack/blocks/modals.js';
 import { APPROVERS, startTestApp, type TestApp } from '../support/app.js';
-import { buttonClick, type FakeSlack, startFakeSlack, viewSubmission } from '../support/fake-slack.js';
+import { type FakeSlack, startFakeSlack, viewSubmission } from '../support/fake-slack.js';
 import { FakeStripe } from '../support/fake-stripe.js';
+import { click, ephemeral, propose, query, statusOf, waitForStatus } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
 
 const [FIN1 = '', FIN2 = ''] = APPROVERS;
@@ -29,41 +29,6 @@ async function start(options: Parameters<typeof startTestApp>[0] = {}) {
   apps.push(app);
   return app;
 }
-
-async function query<T = Record<string, unknown>>(url: string, sql: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
-
-/** Proposes 1,200 USD for Acme through /charges new and waits until its card is posted. */
-async function propose(app: TestApp, text = 'new 1,200 USD Acme Corp — Q3 onboarding workshop') {
-  await app.postCommand({ text });
-  return eventually(async () => {
-    const [row] = await query<{ id: string; version: number; number: number }>(
-      app.databaseUrl,
-      'SELECT id, version, number FROM charge_requests WHERE card_ts IS NOT NULL ORDER BY number DESC LIMIT 1',
-    );
-    return row;
-  }, 'card posted');
-}
-
-const click = (app: TestApp, action: string, value: string, user: string, responseId = user) =>
-  app.postInteraction(buttonClick(action, value, user, app.slack.responseUrl(responseId)));
-
-const statusOf = async (app: TestApp, id: string) =>
-  (await query<{ status: string }>(app.databaseUrl, 'SELECT status FROM charge_requests WHERE id = $1', [id]))[0]
-    ?.status;
-
-const waitForStatus = (app: TestApp, id: string, status: string) =>
-  eventually(async () => ((await statusOf(app, id)) === status ? status : undefined), `status ${status}`);
-
-const ephemeral = (app: TestApp, user: string) =>
-  app.slack.waitForCall('response_url', (c) => c.args.path === `/response/${user}`).then((c) => String(c.args.text));
 
 describe('approving a charge', () => {
   test('when an approver approves, then exactly one link is created for exactly the approved version', async () => {

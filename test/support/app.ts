@@ -34,6 +34,7 @@ export interface TestAppOptions {
 }
 
 export const APPROVERS = ['U0FIN1', 'U0FIN2', 'U0FIN3'];
+export const ADMINS = ['U0ADMIN'];
 
 /** The real app, in HTTP mode, against loopback fakes of Slack and the model and a fresh database. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {

@@ -48,6 +48,8 @@ export class FakeStripe {
   readonly links: PaymentLink[] = [];
   readonly requests: { method: string; path: string; params: Params; idempotencyKey?: string; replayed: boolean }[] =
     [];
+  /** Checkout sessions returned by GET /v1/checkout/sessions (filtered by payment_link and status). */
+  readonly sessions: Record<string, unknown>[] = [];
   readonly customers = [{ id: 'cus_acme', object: 'customer', name: 'Acme Corp', email: 'billing@acme.test' }];
   private readonly stored = new Map<string, { status: number; body: unknown }>();
   private readonly failures: { route: string; error: StripeError }[] = [];
@@ -103,7 +105,7 @@ export class FakeStripe {
     res: ServerResponse,
   ) {
     const { pathname, searchParams } = new URL(url, 'http://x');
-    const route = `${method} ${pathname.replace(/\/(plink|cs|cus)_[A-Za-z0-9]+/, '/:id')}`;
+    const route = `${method} ${pathname.replace(/\/(plink|cs|cus|pi)_[A-Za-z0-9_]+/, '/:id')}`;
     const idempotencyKey = typeof headers['idempotency-key'] === 'string' ? headers['idempotency-key'] : undefined;
     const params = method === 'GET' ? Object.fromEntries(searchParams) : parseStripeForm(body);
     const replay = idempotencyKey ? this.stored.get(idempotencyKey) : undefined;
@@ -163,8 +165,26 @@ export class FakeStripe {
       const { params: _p, ...wire } = link;
       return respond(200, wire);
     }
-    if (route === 'GET /v1/payment_links' || route === 'GET /v1/checkout/sessions') {
+    if (route === 'GET /v1/payment_intents/:id') {
+      // Payment intents made through a link carry the link's payment_intent_data.metadata.
+      const link = this.links.find((l) => pathname.endsWith(`pi_${l.id}`));
+      if (!link)
+        return respond(404, {
+          error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such payment_intent' },
+        });
+      const intentData = link.params.payment_intent_data as { metadata?: Record<string, string> } | undefined;
+      return respond(200, { id: `pi_${link.id}`, object: 'payment_intent', metadata: intentData?.metadata ?? {} });
+    }
+    if (route === 'GET /v1/payment_links') {
       return respond(200, { object: 'list', data: [], has_more: false, url: pathname });
+    }
+    if (route === 'GET /v1/checkout/sessions') {
+      const data = this.sessions.filter(
+        (session) =>
+          (!params.payment_link || session.payment_link === params.payment_link) &&
+          (!params.status || session.status === params.status),
+      );
+      return respond(200, { object: 'list', data, has_more: false, url: pathname });
     }
     if (route === 'GET /v1/customers/search') {
       const q = String(params.query ?? '').toLowerCase();

@@ -1,0 +1,229 @@
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { ADMINS, startTestApp, type TestApp } from '../support/app.js';
+import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
+import { FakeStripe } from '../support/fake-stripe.js';
+import { approvedWithLink, ephemeral, query, waitForStatus } from '../support/flows.js';
+import { eventually } from '../support/http-fake.js';
+import { charge, checkoutSession, postStripeEvent, stripeEvent, WEBHOOK_SECRETS } from '../support/stripe-events.js';
+
+let app: TestApp | undefined;
+let stripe: FakeStripe | undefined;
+let slack: FakeSlack | undefined;
+afterEach(async () => {
+  await app?.stop();
+  await stripe?.close();
+  await slack?.close();
+  app = undefined;
+});
+
+async function start(env: Record<string, string> = {}) {
+  slack = await startFakeSlack();
+  stripe = await FakeStripe.start();
+  app = await startTestApp({ slack, stripe, env: { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRETS.join(','), ...env } });
+  return app;
+}
+
+const paidReplies = (t: TestApp, reference: string) =>
+  t.slack.callsOf('chat.postMessage').filter((c) => String(c.args.text).startsWith(`Paid ✅ ${reference}`));
+
+describe('POST /stripe/webhook', () => {
+  test('when the signature is missing, forged or stale, then 400 and nothing is stored', async () => {
+    const t = await start();
+    const request = await approvedWithLink(t);
+    const event = stripeEvent('checkout.session.completed', checkoutSession(request.paymentLinkId));
+    const missing = await postStripeEvent(t.base, event, { signature: null });
+    const forged = await postStripeEvent(t.base, event, { secret: 'whsec_attacker_guess' });
+    const stale = await postStripeEvent(t.base, event, { timestamp: Math.floor(Date.now() / 1000) - 600 });
+    const garbage = await postStripeEvent(t.base, event, { signature: 't=1,v1=deadbeef' });
+    expect([missing.status, forged.status, stale.status, garbage.status]).toEqual([400, 400, 400, 400]);
+    expect(await missing.json()).toEqual({ error: 'missing_signature' });
+    expect(await query(t.databaseUrl, 'SELECT * FROM stripe_events')).toEqual([]);
+    expect(await query(t.databaseUrl, 'SELECT status FROM charge_requests')).toEqual([{ status: 'link_created' }]);
+  });
+
+  test('when no webhook secret is configured, then events are refused unverified (503), never processed', async () => {
+    const t = await start({ STRIPE_WEBHOOK_SECRET: '' });
+    const res = await postStripeEvent(t.base, stripeEvent('checkout.session.completed', checkoutSession('plink_x')));
+    expect(res.status).toBe(503);
+    expect(await query(t.databaseUrl, 'SELECT * FROM stripe_events')).toEqual([]);
+  });
+
+  test('when a customer pays, then Postgres records it, the card says Paid and the thread says who paid', async () => {
+    const t = await start();
+    const request = await approvedWithLink(t);
+    const session = checkoutSession(request.paymentLinkId);
+    // Signed with the older of two secrets: rotation keeps both valid.
+    const res = await postStripeEvent(t.base, stripeEvent('checkout.session.completed', session), {
+      secret: WEBHOOK_SECRETS[0],
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ received: true, outcome: 'applied' });
+
+    const [row] = await query(
+      t.databaseUrl,
+      'SELECT status, amount_received_minor, payer_email, payment_intent_id, paid_at FROM charge_requests',
+    );
+    expect(row).toMatchObject({
+      status: 'paid',
+      amount_received_minor: '120000',
+      payer_email: 'pat@acme.test',
+      payment_intent_id: `pi_${request.paymentLinkId}`,
+    });
+    expect(row?.paid_at).toBeInstanceOf(Date);
+    const reply = await t.slack.waitForCall('chat.postMessage', (c) => String(c.args.text).startsWith('Paid ✅'));
+    expect(reply.args.text).toBe(`Paid ✅ CR-${request.number}: $1,200.00 USD received by pat@acme.test.`);
+    await t.slack.waitForCall('chat.update', (c) =>
+      JSON.stringify(c.args.blocks).includes(':moneybag: Paid $1,200.00 USD by pat@acme.test'),
+    );
+    const audit = await query(
+      t.databaseUrl,
+      "SELECT actor, from_status, to_status FROM audit_events WHERE action = 'record_payment'",
+    );
+    expect(audit).toEqual([{ actor: 'stripe', from_status: 'link_created', to_status: 'paid' }]);
+  });
+
+  test('unknown event types and payment links that are not ours are acknowledged and ignored', async () => {
+    const t = await start();
+    await approvedWithLink(t);
+    const unknown = await postStripeEvent(t.base, stripeEvent('customer.created', { id: 'cus_1', object: 'customer' }));
+    const notOurs = await postStripeEvent(
+      t.base,
+      stripeEvent('checkout.session.completed', checkoutSession('plink_someone_else')),
+    );
+    expect(await unknown.json()).toEqual({ received: true, outcome: 'ignored' });
+    expect(await notOurs.json()).toEqual({ received: true, outcome: 'not_ours' });
+    expect(await query(t.databaseUrl, 'SELECT status FROM charge_requests')).toEqual([{ status: 'link_created' }]);
+  });
+
+  test('when every event arrives twice and in any order, then the final state is the same and "Paid" is said once', async () => {
+    const t = await start();
+    const permutations = [
+      [0, 1, 2, 3, 4],
+      [4, 3, 2, 1, 0],
+      [2, 0, 4, 1, 3],
+      [3, 1, 0, 4, 2],
+    ];
+    const results: unknown[] = [];
+    for (const order of permutations) {
+      const request = await approvedWithLink(t);
+      const pi = `pi_${request.paymentLinkId}`;
+      const events = [
+        stripeEvent('checkout.session.completed', checkoutSession(request.paymentLinkId, { payment_status: 'unpaid' })),
+        stripeEvent('checkout.session.async_payment_succeeded', checkoutSession(request.paymentLinkId)),
+        stripeEvent('charge.refunded', charge(pi, request.id, { amount_refunded: 20000 })),
+        stripeEvent('charge.refunded', charge(pi, request.id, { amount_refunded: 120000 })),
+        stripeEvent('charge.dispute.created', {
+          id: 'dp_1',
+          object: 'dispute',
+          reason: 'fraudulent',
+          payment_intent: pi,
+          charge: `ch_${pi}`,
+          metadata: {},
+        }),
+      ];
+      const deliveries = order.flatMap((i) => [events[i], events[i]]);
+      for (const event of deliveries) expect((await postStripeEvent(t.base, event)).status).toBe(200);
+      const [row] = await query(
+        t.databaseUrl,
+        'SELECT status, refunded_minor, disputed, amount_received_minor FROM charge_requests WHERE id = $1',
+        [request.id],
+      );
+      results.push(row);
+      await eventually(
+        () => (paidReplies(t, `CR-${request.number}`).length === 1 ? true : undefined),
+        'one Paid reply',
+      );
+      expect(
+        await query(t.databaseUrl, 'SELECT count(*)::int AS n FROM stripe_events WHERE charge_request_id = $1', [
+          request.id,
+        ]),
+      ).toEqual([{ n: 5 }]);
+    }
+    expect(results).toEqual(
+      Array(permutations.length).fill({
+        status: 'refunded',
+        refunded_minor: '120000',
+        disputed: true,
+        amount_received_minor: '120000',
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.slack.callsOf('chat.postMessage').filter((c) => String(c.args.text).startsWith('Paid ✅'))).toHaveLength(
+      permutations.length,
+    );
+  });
+
+  test('an asynchronous payment that fails ends failed, in either order', async () => {
+    const t = await start();
+    for (const reversed of [false, true]) {
+      const request = await approvedWithLink(t);
+      const events = [
+        stripeEvent('checkout.session.completed', checkoutSession(request.paymentLinkId, { payment_status: 'unpaid' })),
+        stripeEvent(
+          'checkout.session.async_payment_failed',
+          checkoutSession(request.paymentLinkId, { payment_status: 'unpaid' }),
+        ),
+      ];
+      for (const event of reversed ? events.reverse() : events) await postStripeEvent(t.base, event);
+      expect(await query(t.databaseUrl, 'SELECT status FROM charge_requests WHERE id = $1', [request.id])).toEqual([
+        { status: 'payment_failed' },
+      ]);
+    }
+  });
+
+  test('a payment whose amount differs from the approved one is recorded and flagged', async () => {
+    const t = await start();
+    const request = await approvedWithLink(t);
+    await postStripeEvent(
+      t.base,
+      stripeEvent('checkout.session.completed', checkoutSession(request.paymentLinkId, { amount_total: 100 })),
+    );
+    const reply = await t.slack.waitForCall('chat.postMessage', (c) => String(c.args.text).startsWith('Paid ✅'));
+    expect(reply.args.text).toContain(':warning: Stripe received $1.00 USD, but $1,200.00 USD was approved');
+  });
+
+  test('when Slack answers 500 and then 429 with Retry-After, then the Paid reply is delivered once after recovery', async () => {
+    const t = await start();
+    const request = await approvedWithLink(t);
+    await new Promise((r) => setTimeout(r, 200)); // let the link's own updates drain first
+    t.slack.failNext('chat.postMessage', { status: 500 });
+    t.slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
+    await postStripeEvent(t.base, stripeEvent('checkout.session.completed', checkoutSession(request.paymentLinkId)));
+    await eventually(() => (paidReplies(t, `CR-${request.number}`).length ? true : undefined), 'Paid reply', 15_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(paidReplies(t, `CR-${request.number}`)).toHaveLength(1);
+    expect(t.slack.callsOf('chat.postMessage!failed')).toHaveLength(2);
+  });
+});
+
+describe('reconciliation', () => {
+  test('when a webhook never arrives, then /charges reconcile records the payment, once', async () => {
+    const t = await start({ ADMIN_USER_IDS: ADMINS.join(',') });
+    const request = await approvedWithLink(t);
+    stripe?.sessions.push(checkoutSession(request.paymentLinkId));
+
+    await t.postCommand({ text: 'reconcile', user_id: 'U0NOTADMIN', response_url: t.slack.responseUrl('not-admin') });
+    expect(await ephemeral(t, 'not-admin')).toMatch(/for Countersign admins/);
+    expect(await query(t.databaseUrl, 'SELECT status FROM charge_requests')).toEqual([{ status: 'link_created' }]);
+
+    await t.postCommand({ text: 'reconcile', user_id: ADMINS[0] ?? '', response_url: t.slack.responseUrl('admin') });
+    await waitForStatus(t, request.id, 'paid');
+    await t.slack.waitForCall(
+      'response_url',
+      (c) =>
+        c.args.path === '/response/admin' &&
+        String(c.args.text).startsWith('Checked 1 open payment link; recorded 1 payment'),
+    );
+
+    // The webhook arriving late, and a second reconciliation, change nothing.
+    await postStripeEvent(t.base, stripeEvent('checkout.session.completed', checkoutSession(request.paymentLinkId)));
+    await t.postCommand({ text: 'reconcile', user_id: ADMINS[0] ?? '', response_url: t.slack.responseUrl('again') });
+    await t.slack.waitForCall(
+      'response_url',
+      (c) => c.args.path === '/response/again' && String(c.args.text).startsWith('Checked 0'),
+    );
+    await eventually(() => (paidReplies(t, `CR-${request.number}`).length ? true : undefined), 'Paid reply');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(paidReplies(t, `CR-${request.number}`)).toHaveLength(1);
+  });
+});

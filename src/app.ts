@@ -93,7 +93,15 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
           },
           proposals: { dataSource, wakeOutbox },
           charges,
-          admin: { adminUserIds: config.people.adminUserIds, reconcile },
+          admin: {
+            adminUserIds: config.people.adminUserIds,
+            reconcile,
+            timezone: config.reports.timezone,
+            prices: {
+              inputPerMTokUsd: config.reports.inputPricePerMTokUsd,
+              outputPerMTokUsd: config.reports.outputPricePerMTokUsd,
+            },
+          },
           logger,
         },
         logger,

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import dotenv from 'dotenv';
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { AppError } from './errors.js';
 
@@ -79,6 +80,18 @@ const schema = z
       .enum(['true', 'false'], { error: 'must be true or false' })
       .default('false')
       .transform((v) => v === 'true'),
+    REPORT_TIMEZONE: z
+      .string()
+      .refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone such as UTC or Europe/Berlin')
+      .default('UTC'),
+    AI_PRICE_INPUT_PER_MTOK_USD: z
+      .string()
+      .regex(/^\d{1,4}(\.\d{1,6})?$/, 'must be a decimal such as 0.25')
+      .default('0.25'),
+    AI_PRICE_OUTPUT_PER_MTOK_USD: z
+      .string()
+      .regex(/^\d{1,4}(\.\d{1,6})?$/, 'must be a decimal such as 2.00')
+      .default('2.00'),
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(600_000),
     FINANCE_CHANNEL_ID: z
       .string()
@@ -131,6 +144,13 @@ export interface Config {
     readonly adminUserIds: readonly string[];
     /** Requesters may approve their own requests (tiny teams only). */
     readonly allowSelfApproval: boolean;
+  };
+  /** Reports: the time zone periods are cut in, and model prices for the cost estimate. */
+  readonly reports: {
+    readonly timezone: string;
+    /** USD per million tokens, as exact decimal strings. */
+    readonly inputPricePerMTokUsd: string;
+    readonly outputPricePerMTokUsd: string;
   };
   /** How often open payment links are reconciled against Stripe (0 turns it off). */
   readonly reconcileIntervalMs: number;
@@ -200,6 +220,11 @@ export function loadConfig(raw: Record<string, string | undefined>): Config {
     },
     financeChannelId: e.FINANCE_CHANNEL_ID,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    reports: {
+      timezone: e.REPORT_TIMEZONE,
+      inputPricePerMTokUsd: e.AI_PRICE_INPUT_PER_MTOK_USD,
+      outputPricePerMTokUsd: e.AI_PRICE_OUTPUT_PER_MTOK_USD,
+    },
     secrets: SECRET_VARIABLES.flatMap((name) => (raw[name] ? [raw[name], ...raw[name].split(',')] : [])).filter(
       (s) => s.length >= 8,
     ),

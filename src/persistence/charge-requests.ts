@@ -76,6 +76,37 @@ export async function findThreadRequests(
   return rows.map(toChargeRequest);
 }
 
+/** Requests that wait on an approver (to decide, or to retry a failed link), oldest first. */
+export async function findAwaitingApprover(db: Db, limit = 20): Promise<ChargeRequest[]> {
+  const rows = await managerOf(db).find(ChargeRequestEntity, {
+    where: [{ status: 'pending_approval' }, { status: 'link_failed' }],
+    order: { createdAt: 'ASC' },
+    take: limit,
+  });
+  return rows.map(toChargeRequest);
+}
+
+/** A requester's latest requests, newest first. */
+export async function findByRequester(db: Db, requesterId: string, limit = 10): Promise<ChargeRequest[]> {
+  const rows = await managerOf(db).find(ChargeRequestEntity, {
+    where: { requesterId },
+    order: { createdAt: 'DESC' },
+    take: limit,
+  });
+  return rows.map(toChargeRequest);
+}
+
+/** Every request created in [start, end), oldest first, up to `limit`. */
+export async function findCreatedBetween(db: Db, start: Date, end: Date, limit: number): Promise<ChargeRequest[]> {
+  const rows = await managerOf(db)
+    .createQueryBuilder(ChargeRequestEntity, 'r')
+    .where('r.created_at >= :start AND r.created_at < :end', { start, end })
+    .orderBy('r.created_at', 'ASC')
+    .limit(limit)
+    .getMany();
+  return rows.map(toChargeRequest);
+}
+
 /** Fields a transition may change along with the status. */
 export type TransitionChanges = Partial<
   Pick<

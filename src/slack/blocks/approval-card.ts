@@ -85,7 +85,24 @@ function progressLine(request: ChargeRequest, options: CardOptions): string | un
   }
 }
 
-function button(actionId: string, label: string, value: string, style?: 'primary' | 'danger') {
+/** Approve, with a confirm dialog restating the exact amount and customer (card and App Home). */
+export function approveButton(request: ChargeRequest) {
+  const amount = `${formatMoney(moneyOf(request))} ${request.currency}`;
+  return {
+    ...button(CARD_ACTIONS.approve, 'Approve', cardButtonValue(request), 'primary'),
+    confirm: {
+      title: { type: 'plain_text' as const, text: 'Approve this charge?' },
+      text: {
+        type: 'mrkdwn' as const,
+        text: `Create a payment link charging *${escapeText(request.customerName, 200)}* exactly *${amount}* (${request.reference}, version ${request.version}).`,
+      },
+      confirm: { type: 'plain_text' as const, text: `Approve ${plainText(amount, 40)}` },
+      deny: { type: 'plain_text' as const, text: 'Cancel' },
+    },
+  };
+}
+
+export function button(actionId: string, label: string, value: string, style?: 'primary' | 'danger') {
   return {
     type: 'button' as const,
     action_id: actionId,
@@ -181,18 +198,7 @@ export function approvalCard(
       type: 'actions',
       block_id: `card_actions:${request.id}`,
       elements: [
-        {
-          ...button(CARD_ACTIONS.approve, 'Approve', value, 'primary'),
-          confirm: {
-            title: { type: 'plain_text', text: 'Approve this charge?' },
-            text: {
-              type: 'mrkdwn',
-              text: `Create a payment link charging *${escapeText(request.customerName, 200)}* exactly *${amount}* (${request.reference}, version ${request.version}).`,
-            },
-            confirm: { type: 'plain_text', text: `Approve ${plainText(amount, 40)}` },
-            deny: { type: 'plain_text', text: 'Cancel' },
-          },
-        },
+        approveButton(request),
         button(CARD_ACTIONS.reject, 'Reject', value, 'danger'),
         button(CARD_ACTIONS.edit, 'Edit', value),
         cancel,

@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/types';
+import { PERIOD_HELP } from '../../domain/periods.js';
 import { NEW_CHARGE_USAGE } from '../listeners/commands/parse-new-charge.js';
 
 /** One line per subcommand; the single source for `/charges help`. */
@@ -7,6 +8,19 @@ export const SUBCOMMANDS: readonly { usage: string; what: string }[] = [
   {
     usage: NEW_CHARGE_USAGE,
     what: 'Propose a charge without the AI agent, e.g. `/charges new 1,200 USD Acme Corp — Q3 workshop`. An approver must approve it.',
+  },
+  {
+    usage: '/charges pending',
+    what: 'Approvers and admins: what waits for approval, oldest first, with links to the threads.',
+  },
+  {
+    usage: '/charges report [period] [by requester|channel|approver|status]',
+    what: `Admins: requests, approvals, payments, turnaround and AI cost per currency. Periods: ${PERIOD_HELP}.`,
+  },
+  { usage: '/charges export [period]', what: 'Admins: every request of the period as a CSV file, sent to your DM.' },
+  {
+    usage: '/charges audit <reference>',
+    what: 'Admins: the full audit trail of one request, e.g. `/charges audit CR-1042`.',
   },
   {
     usage: '/charges reconcile',

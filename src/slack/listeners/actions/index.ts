@@ -6,6 +6,7 @@ import { approveCharge, canDecide } from '../../../use-cases/decide-charge.js';
 import { retryPaymentLink } from '../../../use-cases/payment-link.js';
 import { CARD_ACTIONS, parseCardButtonValue } from '../../blocks/approval-card.js';
 import { editModal, rejectModal } from '../../blocks/modals.js';
+import { publishHome } from '../../home.js';
 
 type Click = { requestId: string; version: number; userId: string };
 
@@ -16,16 +17,20 @@ type Click = { requestId: string; version: number; userId: string };
  */
 export function registerActions(app: App, deps: ChargeDeps): void {
   const on = (actionId: string, handle: (click: Click, args: { triggerId: string }) => Promise<ActionResult>) => {
-    app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond }) => {
+    app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond, client }) => {
       await ack();
       const ids = parseCardButtonValue(action.value);
-      const result = ids
-        ? await handle(
-            { requestId: ids.id, version: ids.version, userId: body.user.id },
-            { triggerId: body.trigger_id },
-          )
+      const click = ids && { requestId: ids.id, version: ids.version, userId: body.user.id };
+      const result = click
+        ? await handle(click, { triggerId: body.trigger_id })
         : { ok: false as const, message: 'That button is not valid any more; use the latest card.' };
-      if (result.message) await respond({ response_type: 'ephemeral', replace_original: false, text: result.message });
+      const fromHome = body.container?.type === 'view';
+      if (result.message) {
+        // App Home has no response_url: answer the clicker in their DM with the bot instead.
+        if (fromHome) await client.chat.postMessage({ channel: body.user.id, text: result.message });
+        else await respond({ response_type: 'ephemeral', replace_original: false, text: result.message });
+      }
+      if (fromHome) await publishHome(client, deps, body.user.id);
     });
   };
 

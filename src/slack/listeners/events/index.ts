@@ -4,10 +4,13 @@ import type { WebClient } from '@slack/web-api';
 import { type AgentDeps, runAgentTurn } from '../../../agent/run-agent.js';
 import type { Logger } from '../../../logger.js';
 import { isConversationThread } from '../../../persistence/conversations.js';
+import type { ChargeDeps } from '../../../use-cases/charge-deps.js';
 import { escapeText } from '../../blocks/escape.js';
+import { publishHome } from '../../home.js';
 
 export interface ConversationDeps {
   readonly agent: AgentDeps;
+  readonly charges: ChargeDeps;
   readonly logger: Logger;
 }
 
@@ -38,6 +41,11 @@ export function registerEvents(app: App, deps: ConversationDeps): void {
       userId: event.user,
       text: withoutBotMention(event.text, context.botUserId),
     });
+  });
+
+  app.event('app_home_opened', async ({ event, client }) => {
+    if (event.tab !== 'home') return;
+    await publishHome(client, deps.charges, event.user);
   });
 
   app.message(async ({ message, context, client }) => {

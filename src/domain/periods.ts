@@ -1,0 +1,61 @@
+import { DateTime } from 'luxon';
+
+/** A half-open interval [start, end) of instants, cut at midnights of a time zone. */
+export interface Period {
+  readonly start: Date;
+  readonly end: Date;
+  readonly label: string;
+}
+
+export const PERIOD_HELP = '`today`, `7d`, `30d`, `this-month`, `last-month`, `2026-10` or `2026-10-01..2026-10-15`';
+
+export type PeriodResult = { ok: true; period: Period } | { ok: false; message: string };
+
+const MAX_DAYS = 3660;
+
+/**
+ * Reads a report period in `zone` (an IANA name). Days are calendar days there, so "today" in
+ * Europe/Berlin starts at 23:00 or 22:00 UTC depending on daylight saving time.
+ */
+export function parsePeriod(text: string | undefined, zone: string, now: Date = new Date()): PeriodResult {
+  const word = (text ?? '30d').trim().toLowerCase();
+  const today = DateTime.fromJSDate(now, { zone }).startOf('day');
+  const make = (start: DateTime, end: DateTime, label: string): PeriodResult => ({
+    ok: true,
+    period: { start: start.toJSDate(), end: end.toJSDate(), label: `${label} (${zone})` },
+  });
+  const day = (iso: string) => DateTime.fromISO(iso, { zone }).startOf('day');
+
+  if (word === 'today') return make(today, today.plus({ days: 1 }), `today, ${today.toISODate()}`);
+  const days = /^(\d{1,4})d$/.exec(word);
+  if (days) {
+    const n = Number(days[1]);
+    if (n < 1 || n > MAX_DAYS) return { ok: false, message: `Use between 1d and ${MAX_DAYS}d.` };
+    const start = today.minus({ days: n - 1 });
+    return make(start, today.plus({ days: 1 }), `last ${n} days, ${start.toISODate()} – ${today.toISODate()}`);
+  }
+  if (word === 'this-month') {
+    const start = today.startOf('month');
+    return make(start, start.plus({ months: 1 }), start.toFormat('LLLL yyyy'));
+  }
+  if (word === 'last-month') {
+    const start = today.startOf('month').minus({ months: 1 });
+    return make(start, start.plus({ months: 1 }), start.toFormat('LLLL yyyy'));
+  }
+  if (/^\d{4}-\d{2}$/.test(word)) {
+    const start = DateTime.fromISO(`${word}-01`, { zone });
+    if (!start.isValid) return { ok: false, message: `${word} is not a month.` };
+    return make(start, start.plus({ months: 1 }), start.toFormat('LLLL yyyy'));
+  }
+  const range = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(word);
+  if (range?.[1] && range[2]) {
+    const start = day(range[1]);
+    const last = day(range[2]);
+    if (!start.isValid || !last.isValid) return { ok: false, message: `${word} has a date that does not exist.` };
+    if (last < start) return { ok: false, message: 'The range ends before it starts.' };
+    if (last.diff(start, 'days').days > MAX_DAYS)
+      return { ok: false, message: 'That range is too long (ten years at most).' };
+    return make(start, last.plus({ days: 1 }), `${start.toISODate()} – ${last.toISODate()}`);
+  }
+  return { ok: false, message: `I don't know the period "${word}". Use ${PERIOD_HELP}.` };
+}

@@ -1,0 +1,110 @@
+import type { KnownBlock } from '@slack/types';
+import { formatMoney } from '../../domain/money.js';
+import type { BreakdownRow } from '../../persistence/reports.js';
+import type { UsageReport } from '../../use-cases/usage-report.js';
+import { escapeText, mention } from './escape.js';
+
+const BAR_WIDTH = 12;
+
+/** A text bar: ███████░░░░░ for `value` out of `max`. */
+export function bar(value: number, max: number): string {
+  const filled = max > 0 ? Math.round((value / max) * BAR_WIDTH) : 0;
+  return '█'.repeat(filled) + '░'.repeat(BAR_WIDTH - filled);
+}
+
+/** "3d 4h", "2h 10m", "45m", "under a minute". */
+export function duration(seconds: number | null): string {
+  if (seconds === null) return '—';
+  const m = Math.round(seconds / 60);
+  if (m < 1) return 'under a minute';
+  const d = Math.floor(m / 1440);
+  const h = Math.floor((m % 1440) / 60);
+  const mm = m % 60;
+  return d > 0 ? `${d}d ${h}h` : h > 0 ? `${h}h ${mm}m` : `${mm}m`;
+}
+
+const money = (amountMinor: bigint, currency: string) => formatMoney({ amountMinor, currency });
+const compact = (n: bigint) => new Intl.NumberFormat('en-US', { notation: 'compact' }).format(n);
+
+function who(row: BreakdownRow, kind: 'requester' | 'channel' | 'approver' | 'status'): string {
+  if (kind === 'channel') return /^[CGD][A-Z0-9]+$/.test(row.key) ? `<#${row.key}>` : escapeText(row.key, 40);
+  if (kind === 'status') return row.key.replace(/_/g, ' ');
+  return mention(row.key);
+}
+
+function listRows(rows: readonly BreakdownRow[], kind: 'requester' | 'channel' | 'approver' | 'status'): string {
+  return rows.map((r) => `${who(r, kind)} — ${r.count} · ${money(r.amountMinor, r.currency)}`).join('\n') || '—';
+}
+
+/** The report as Block Kit: a funnel with bars per currency (never summed across currencies). */
+export function reportBlocks(report: UsageReport): { text: string; blocks: KnownBlock[] } {
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: 'Countersign usage report' } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: report.period.label }] },
+  ];
+  if (report.totals.length === 0) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'No charge requests in this period.' } });
+  }
+  for (const t of report.totals) {
+    const max = t.requested;
+    const line = (label: string, count: number, amount: bigint) =>
+      `${label.padEnd(12)}${bar(count, max)} ${String(count).padStart(6)}  ${money(amount, t.currency)}`;
+    const funnel = [
+      line('Requested', t.requested, t.requestedMinor),
+      line('Approved', t.approved, t.approvedMinor),
+      line('Paid', t.paid, t.paidMinor),
+      line('Rejected', t.rejected, t.rejectedMinor),
+      line('Outstanding', t.outstanding, t.outstandingMinor),
+    ].join('\n');
+    const rate = (n: number) => (max > 0 ? `${Math.round((n / max) * 100)}%` : '—');
+    blocks.push(
+      { type: 'section', text: { type: 'mrkdwn', text: `*${t.currency}*\n\`\`\`${funnel}\`\`\`` } },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: `Funnel: ${t.requested} proposed → ${t.approved} approved (${rate(t.approved)}) → ${t.linked} linked → ${t.paid} paid (${rate(t.paid)}) · median time to approve ${duration(t.medianApproveSeconds)}, to pay ${duration(t.medianPaySeconds)}`,
+          },
+        ],
+      },
+    );
+  }
+  if (report.totals.length > 0) {
+    blocks.push(
+      { type: 'divider' },
+      {
+        type: 'section',
+        fields: [
+          { type: 'mrkdwn', text: `*Top requesters*\n${listRows(report.topRequesters, 'requester')}` },
+          { type: 'mrkdwn', text: `*Top channels*\n${listRows(report.topChannels, 'channel')}` },
+        ],
+      },
+    );
+  }
+  if (report.breakdown) {
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `*By ${report.breakdown.by}*\n${listRows(report.breakdown.rows, report.breakdown.by)}`,
+      },
+    });
+  }
+  const ai = report.ai;
+  const cost = ai.estimatedCostMicroUsd;
+  const costText = cost > 0n && cost < 10_000n ? 'under $0.01' : money((cost + 5_000n) / 10_000n, 'USD');
+  blocks.push(
+    { type: 'divider' },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `*AI usage*\n${ai.runs} runs (${ai.proposals} proposals, ${ai.failures} model failures) · ${compact(ai.inputTokens)} input / ${compact(ai.outputTokens)} output tokens · estimated cost ${costText}`,
+      },
+    },
+  );
+  const summary =
+    report.totals.map((t) => `${t.currency}: ${t.requested} requested, ${t.paid} paid`).join('; ') || 'no requests';
+  return { text: `Usage report, ${report.period.label}: ${summary}`, blocks };
+}

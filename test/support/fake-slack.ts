@@ -19,9 +19,21 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const failures: { method: string; failure: Failure }[] = [];
   let ts = 1_700_000_100;
-  const server = await startFakeServer((req, res, body) => {
+  // Assigned once the server listens; the handler reads it only for later requests.
+  let server: FakeServer;
+  server = await startFakeServer((req, res, body) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const args = parseArgs(req.headers['content-type'] ?? '', body);
+    if (typeof args.files === 'string') args.files = JSON.parse(args.files);
+    if (url.pathname.startsWith('/upload/')) {
+      calls.push({
+        method: 'file_upload',
+        args: { path: url.pathname, content: fileContent(req.headers['content-type'] ?? '', body) },
+      });
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('OK');
+      return;
+    }
     if (url.pathname.startsWith('/response/')) {
       calls.push({ method: 'response_url', args: { ...args, path: url.pathname } });
       sendJson(res, 200, { ok: true });
@@ -51,6 +63,15 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         sendJson(res, 200, { ok: true, channel: args.channel, ts: `${ts}.000100`, message: { text: args.text } });
         return;
       }
+      case 'conversations.open':
+        sendJson(res, 200, { ok: true, channel: { id: `D${String(args.users)}` } });
+        return;
+      case 'files.getUploadURLExternal':
+        sendJson(res, 200, { ok: true, upload_url: `${server.url}/upload/F0FILE`, file_id: 'F0FILE' });
+        return;
+      case 'files.completeUploadExternal':
+        sendJson(res, 200, { ok: true, files: [{ id: 'F0FILE', title: 'export' }] });
+        return;
       case 'usergroups.users.list':
         sendJson(res, 200, { ok: true, users: args.usergroup === 'S0FINANCE' ? ['U0GROUPIE'] : [] });
         return;
@@ -69,6 +90,16 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     }
   });
   return new FakeSlack(server, calls, failures);
+}
+
+/** The file inside a multipart/form-data upload (or the raw body when it is not multipart). */
+function fileContent(contentType: string, body: string): string {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  const marker = boundary?.[1] ?? boundary?.[2];
+  if (!marker) return body;
+  const part = body.split(`--${marker}`)[1] ?? '';
+  const start = part.indexOf('\r\n\r\n');
+  return part.slice(start + 4, part.length - 2);
 }
 
 function parseArgs(contentType: string, body: string): Record<string, unknown> {

@@ -47,6 +47,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
 
     let outbox: OutboxWorker | undefined;
     const wakeOutbox = () => outbox?.wake();
+    const policy = { policy: config.policy, timezone: config.reports.timezone };
     const payments: PaymentEventDeps = { dataSource, wakeOutbox, stripe, logger };
     const reconcile = stripe ? () => reconcilePayments({ ...payments, stripe }) : undefined;
 
@@ -60,6 +61,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
           dataSource,
           testMode: isTestMode(config.stripe),
           financeChannelId: config.financeChannelId,
+          policy,
         }),
         logger,
         pollMs: options.outboxPollMs,
@@ -77,6 +79,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
           logger,
         }),
         allowSelfApproval: config.people.allowSelfApproval,
+        policy,
         logger,
       };
       slack = createSlackApp(
@@ -88,10 +91,11 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
             model,
             modelId: config.openai.model,
             wakeOutbox,
+            policy,
             findCustomers: stripe ? (query) => searchCustomers(stripe, query) : undefined,
             logger,
           },
-          proposals: { dataSource, wakeOutbox },
+          proposals: { dataSource, wakeOutbox, policy },
           charges,
           admin: {
             adminUserIds: config.people.adminUserIds,

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import dotenv from 'dotenv';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { SUPPORTED_CURRENCIES } from './domain/currencies.js';
+import { type Policy, parsePerCurrency } from './domain/policy.js';
 import { AppError } from './errors.js';
 
 /** Variables whose values are never printed, in errors or in logs. */
@@ -27,6 +29,19 @@ const commaList = (item: z.ZodString, what: string) =>
         .filter(Boolean),
     )
     .pipe(z.array(item, { error: `must be a comma-separated list of ${what}` }));
+
+/** "USD:5000, EUR:4000" → exact minor units per currency (see domain/policy.ts). */
+const perCurrency = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    const parsed = parsePerCurrency(text);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: parsed.message });
+      return z.NEVER;
+    }
+    return parsed.value;
+  });
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids look like U0123ABCD');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
@@ -92,6 +107,24 @@ const schema = z
       .string()
       .regex(/^\d{1,4}(\.\d{1,6})?$/, 'must be a decimal such as 2.00')
       .default('2.00'),
+    POLICY_ALLOWED_CURRENCIES: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((c) => c.trim().toUpperCase())
+          .filter(Boolean),
+      )
+      .refine(
+        (list) => list.every((c) => SUPPORTED_CURRENCIES.includes(c)),
+        `must list supported ISO codes (${SUPPORTED_CURRENCIES.slice(0, 5).join(', ')}, …)`,
+      )
+      .optional(),
+    POLICY_MAX_PER_REQUEST: perCurrency,
+    POLICY_HARD_CAP: perCurrency,
+    POLICY_REQUESTER_DAILY_LIMIT: perCurrency,
+    POLICY_CHANNEL_MONTHLY_BUDGET: perCurrency,
+    POLICY_TWO_APPROVERS_ABOVE: perCurrency,
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(600_000),
     FINANCE_CHANNEL_ID: z
       .string()
@@ -152,6 +185,8 @@ export interface Config {
     readonly inputPricePerMTokUsd: string;
     readonly outputPricePerMTokUsd: string;
   };
+  /** Spending controls, enforced at proposal and again, atomically, at approval. */
+  readonly policy: Policy;
   /** How often open payment links are reconciled against Stripe (0 turns it off). */
   readonly reconcileIntervalMs: number;
   /** Where approval cards are mirrored for finance, if anywhere. */
@@ -220,6 +255,14 @@ export function loadConfig(raw: Record<string, string | undefined>): Config {
     },
     financeChannelId: e.FINANCE_CHANNEL_ID,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    policy: {
+      allowedCurrencies: e.POLICY_ALLOWED_CURRENCIES?.length ? new Set(e.POLICY_ALLOWED_CURRENCIES) : undefined,
+      maxPerRequest: e.POLICY_MAX_PER_REQUEST,
+      hardCap: e.POLICY_HARD_CAP,
+      requesterDailyLimit: e.POLICY_REQUESTER_DAILY_LIMIT,
+      channelMonthlyBudget: e.POLICY_CHANNEL_MONTHLY_BUDGET,
+      twoApproversAbove: e.POLICY_TWO_APPROVERS_ABOVE,
+    },
     reports: {
       timezone: e.REPORT_TIMEZONE,
       inputPricePerMTokUsd: e.AI_PRICE_INPUT_PER_MTOK_USD,

@@ -9,6 +9,7 @@ import {
   type ThreadKey,
   threadHistory,
 } from '../persistence/conversations.js';
+import type { PolicyDeps } from '../use-cases/enforce-policy.js';
 import { proposeCharge, reviseCharge } from '../use-cases/propose-charge.js';
 import { AGENT_INSTRUCTIONS } from './instructions.js';
 import { type CustomerMatch, createAgentTools, type ProposeToolInput } from './tools.js';
@@ -18,6 +19,7 @@ export interface AgentDeps {
   readonly model: LanguageModel | undefined;
   readonly modelId: string;
   readonly wakeOutbox: () => void;
+  readonly policy: PolicyDeps;
   readonly findCustomers?: (query: string) => Promise<CustomerMatch[]>;
   readonly logger: Logger;
   /** Whole-turn limit for the model, all steps included. */
@@ -61,7 +63,7 @@ export async function runAgentTurn(
   const started = performance.now();
   const proposals: { requestId: string; created: boolean }[] = [];
   const scope = { teamId: turn.teamId, channelId: turn.channelId, threadTs: turn.threadTs };
-  const proposalDeps = { dataSource: deps.dataSource, wakeOutbox: deps.wakeOutbox };
+  const proposalDeps = { dataSource: deps.dataSource, wakeOutbox: deps.wakeOutbox, policy: deps.policy };
   const toProposal = (input: ProposeToolInput) => ({
     customerName: input.customer_name,
     customerEmail: input.customer_email || undefined,

@@ -59,3 +59,14 @@ export function parsePeriod(text: string | undefined, zone: string, now: Date = 
   }
   return { ok: false, message: `I don't know the period "${word}". Use ${PERIOD_HELP}.` };
 }
+
+/** The calendar day and month in `zone` that contain `at`, as half-open instants. */
+export function dayAndMonthOf(at: Date, zone: string): { day: Period; month: Period } {
+  const local = DateTime.fromJSDate(at, { zone });
+  const day = local.startOf('day');
+  const month = local.startOf('month');
+  return {
+    day: { start: day.toJSDate(), end: day.plus({ days: 1 }).toJSDate(), label: day.toISODate() ?? '' },
+    month: { start: month.toJSDate(), end: month.plus({ months: 1 }).toJSDate(), label: month.toFormat('LLLL yyyy') },
+  };
+}

@@ -19,6 +19,7 @@ export type OutboxItem =
 export type ThreadNotice =
   | { type: 'revised'; version: number; changes: { field: string; from: string; to: string }[] }
   | { type: 'approved'; by: string }
+  | { type: 'approval_progress'; by: string; approvals: number; required: number }
   | { type: 'rejected'; by: string; reason: string }
   | { type: 'link_created'; url: string }
   | { type: 'link_failed'; reason: string }

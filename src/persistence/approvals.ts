@@ -3,8 +3,11 @@ import type { ApprovalRow } from '../db/entities.js';
 
 export type Decision = Pick<ApprovalRow, 'approverId' | 'decision' | 'reason' | 'createdAt'>;
 
-/** Records a decision bound to one version. One per approver per version (unique constraint). */
-export async function recordDecision(
+/**
+ * Records a decision bound to one version, once per approver per version (unique constraint).
+ * Returns false when this approver had already decided this version.
+ */
+export async function recordDecisionOnce(
   manager: EntityManager,
   decision: {
     chargeRequestId: string;
@@ -13,11 +16,28 @@ export async function recordDecision(
     decision: ApprovalRow['decision'];
     reason: string | null;
   },
-): Promise<void> {
-  await manager.query(
-    `INSERT INTO charge_approvals (charge_request_id, version, approver_id, decision, reason) VALUES ($1, $2, $3, $4, $5)`,
+): Promise<boolean> {
+  const rows: unknown[] = await manager.query(
+    `INSERT INTO charge_approvals (charge_request_id, version, approver_id, decision, reason) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (charge_request_id, version, approver_id) DO NOTHING RETURNING id`,
     [decision.chargeRequestId, decision.version, decision.approverId, decision.decision, decision.reason],
   );
+  return rows.length === 1;
+}
+
+/** Distinct approvers who approved this version, not counting `excludeUserId` (the requester, where it must not count). */
+export async function countApprovals(
+  manager: EntityManager,
+  chargeRequestId: string,
+  version: number,
+  excludeUserId: string | null,
+): Promise<number> {
+  const [row]: { n: number }[] = await manager.query(
+    `SELECT count(DISTINCT approver_id)::int AS n FROM charge_approvals
+     WHERE charge_request_id = $1 AND version = $2 AND decision = 'approved' AND approver_id IS DISTINCT FROM $3`,
+    [chargeRequestId, version, excludeUserId],
+  );
+  return row?.n ?? 0;
 }
 
 /** Decisions on one version, oldest first. Decisions on earlier versions never count. */

@@ -6,6 +6,7 @@ import type { DeliveryOutcome } from '../outbox/worker.js';
 import { listDecisions } from '../persistence/approvals.js';
 import { findEditChanges } from '../persistence/audit.js';
 import { findChargeRequest } from '../persistence/charge-requests.js';
+import { type PolicyDeps, policyStatus } from '../use-cases/enforce-policy.js';
 import { approvalCard } from './blocks/approval-card.js';
 import { threadNoticeText } from './blocks/thread-notice.js';
 
@@ -28,10 +29,12 @@ export interface SlackDeliveryOptions {
   readonly testMode: boolean;
   /** Every card is mirrored here (with working buttons), when set. */
   readonly financeChannelId?: string;
+  /** Cards of pending requests show which spending rules apply. */
+  readonly policy?: PolicyDeps;
 }
 
 /** Delivers one outbox item to Slack, rendering cards from the database as they are now. */
-export function createSlackDelivery({ client, dataSource, testMode, financeChannelId }: SlackDeliveryOptions) {
+export function createSlackDelivery({ client, dataSource, testMode, financeChannelId, policy }: SlackDeliveryOptions) {
   return async (item: OutboxItem): Promise<DeliveryOutcome> => {
     const request = await findChargeRequest(dataSource, item.requestId);
     if (!request) return { ok: false, retry: false, error: `charge request ${item.requestId} not found` };
@@ -50,6 +53,10 @@ export function createSlackDelivery({ client, dataSource, testMode, financeChann
         testMode,
         changes: await findEditChanges(dataSource.manager, request.id, request.version),
         decisions: await listDecisions(dataSource.manager, request.id, request.version),
+        policy:
+          policy && request.status === 'pending_approval'
+            ? await policyStatus(dataSource.manager, policy, request)
+            : undefined,
       };
       const card = approvalCard(request, options);
       let { cardTs, threadTs } = request;

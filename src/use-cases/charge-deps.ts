@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import type { DataSource } from 'typeorm';
 import type { ApproverDirectory } from '../domain/authorization.js';
 import type { Logger } from '../logger.js';
+import type { PolicyDeps } from './enforce-policy.js';
 
 /** What the approval use cases need: the database, the outbox's wake-up, Stripe and the approver list. */
 export interface ChargeDeps {
@@ -11,6 +12,7 @@ export interface ChargeDeps {
   readonly stripe: Stripe | undefined;
   readonly approvers: ApproverDirectory;
   readonly allowSelfApproval: boolean;
+  readonly policy: PolicyDeps;
   readonly logger: Logger;
 }
 

@@ -1,27 +1,33 @@
+import type { EntityManager } from 'typeorm';
+import { ChargeRequestEntity } from '../db/entities.js';
 import { mayDecide } from '../domain/authorization.js';
+import { type ChargeRequest, moneyOf } from '../domain/charge-request.js';
 import { describeStatus } from '../domain/charge-status.js';
+import { approvalsRequired } from '../domain/policy.js';
 import { enqueue } from '../outbox/outbox.js';
-import { recordDecision } from '../persistence/approvals.js';
+import { countApprovals, recordDecisionOnce } from '../persistence/approvals.js';
+import { appendAudit } from '../persistence/audit.js';
 import { findChargeRequest, transitionChargeRequest } from '../persistence/charge-requests.js';
 import type { ActionResult, ChargeDeps } from './charge-deps.js';
+import { describeViolations, enforcePolicy } from './enforce-policy.js';
 import { issuePaymentLink } from './payment-link.js';
 
 export interface DecisionClick {
   readonly requestId: string;
-  /** The version on the card that was clicked: an approval binds to what the approver saw. */
+  /** The version on the card that was clicked: a decision binds to what the approver saw. */
   readonly version: number;
   readonly userId: string;
 }
 
-/** Checks everything that does not need a write: who clicked, and whether the card is current. */
-async function checkDecision(deps: ChargeDeps, click: DecisionClick) {
-  const request = await findChargeRequest(deps.dataSource, click.requestId);
+/** Who clicked and whether the request is still where the card showed it. No writes. */
+function checkDecision(
+  deps: ChargeDeps,
+  request: ChargeRequest | undefined,
+  click: DecisionClick,
+  isApprover: boolean,
+) {
   if (!request) return { ok: false as const, message: 'That request no longer exists.' };
-  const permission = mayDecide(
-    request,
-    { userId: click.userId, isApprover: await deps.approvers.isApprover(click.userId) },
-    deps.allowSelfApproval,
-  );
+  const permission = mayDecide(request, { userId: click.userId, isApprover }, deps.allowSelfApproval);
   if (!permission.ok) return { ok: false as const, message: permission.reason };
   if (request.status !== 'pending_approval') {
     return {
@@ -38,59 +44,124 @@ async function checkDecision(deps: ChargeDeps, click: DecisionClick) {
   return { ok: true as const, request };
 }
 
+/** Locks the request row and re-reads it: decisions on one request apply one after another. */
+async function lockRequest(manager: EntityManager, id: string): Promise<ChargeRequest | undefined> {
+  await manager.findOne(ChargeRequestEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  return findChargeRequest(manager, id);
+}
+
 /**
- * Approve: one compare-and-set from pending_approval at the clicked version, so of any number of
- * concurrent clicks (two approvers, two instances) exactly one wins; then the payment link.
+ * Approve. In one transaction: lock the request, check the clicker and the version, re-check the
+ * spending policy under budget locks (budgets move between proposal and approval), record the
+ * decision, and once enough distinct approvers have approved this version, move to `approved` by
+ * compare-and-set. Then create the payment link.
  */
 export async function approveCharge(deps: ChargeDeps, click: DecisionClick): Promise<ActionResult> {
-  const checked = await checkDecision(deps, click);
-  if (!checked.ok) return checked;
-  const { request } = checked;
-  const moved = await deps.dataSource.transaction(async (manager) => {
-    const result = await transitionChargeRequest(manager, {
-      id: request.id,
-      action: 'approve',
-      expected: { status: 'pending_approval', version: click.version },
+  const isApprover = await deps.approvers.isApprover(click.userId);
+  const early = checkDecision(deps, await findChargeRequest(deps.dataSource, click.requestId), click, isApprover);
+  if (!early.ok) return early;
+
+  const outcome = await deps.dataSource.transaction(async (manager): Promise<ActionResult & { approved?: boolean }> => {
+    const checked = checkDecision(deps, await lockRequest(manager, click.requestId), click, isApprover);
+    if (!checked.ok) return checked;
+    const { request } = checked;
+    const money = moneyOf(request);
+    const violations = await enforcePolicy(manager, deps.policy, {
+      stage: 'approval',
       actor: click.userId,
-      changes: { approvedAt: new Date() },
+      requesterId: request.requesterId,
+      channelId: request.channelId,
+      money,
+      requestId: request.id,
+      createdAt: request.createdAt,
     });
-    if (result.ok) {
-      await recordDecision(manager, {
+    if (violations.length > 0) {
+      return { ok: false, message: `Not approved: ${describeViolations(violations).join(' ')} Nothing was changed.` };
+    }
+    // Above the two-approver threshold the requester never counts, even where self-approval is allowed.
+    const required = approvalsRequired(deps.policy.policy, money);
+    if (required > 1 && click.userId === request.requesterId) {
+      return {
+        ok: false,
+        message: `${request.reference} needs ${required} approvers other than the requester. Nothing was changed.`,
+      };
+    }
+    const recorded = await recordDecisionOnce(manager, {
+      chargeRequestId: request.id,
+      version: request.version,
+      approverId: click.userId,
+      decision: 'approved',
+      reason: null,
+    });
+    if (!recorded) {
+      return {
+        ok: false,
+        message: `You already approved version ${request.version} of ${request.reference}; another approver must approve it too.`,
+      };
+    }
+    const approvals = await countApprovals(
+      manager,
+      request.id,
+      request.version,
+      required > 1 ? request.requesterId : null,
+    );
+    if (approvals < required) {
+      await appendAudit(manager, {
         chargeRequestId: request.id,
-        version: click.version,
-        approverId: click.userId,
-        decision: 'approved',
-        reason: null,
+        actor: click.userId,
+        action: 'approval_recorded',
+        fromStatus: request.status,
+        toStatus: request.status,
+        version: request.version,
+        details: { approvals, required },
       });
       await enqueue(manager, { kind: 'update_card', requestId: request.id });
       await enqueue(manager, {
         kind: 'thread_reply',
         requestId: request.id,
-        notice: { type: 'approved', by: click.userId },
+        notice: { type: 'approval_progress', by: click.userId, approvals, required },
       });
+      return {
+        ok: true,
+        message: `Your approval is recorded (${approvals} of ${required}). Another approver must approve ${request.reference} too.`,
+      };
     }
-    return result;
+    const moved = await transitionChargeRequest(manager, {
+      id: request.id,
+      action: 'approve',
+      expected: { status: 'pending_approval', version: click.version },
+      actor: click.userId,
+      changes: { approvedAt: new Date() },
+      details: { approvals, required },
+    });
+    if (!moved.ok)
+      return {
+        ok: false,
+        message: `${request.reference} was decided by someone else a moment ago. Nothing was changed.`,
+      };
+    await enqueue(manager, { kind: 'update_card', requestId: request.id });
+    await enqueue(manager, {
+      kind: 'thread_reply',
+      requestId: request.id,
+      notice: { type: 'approved', by: click.userId },
+    });
+    return { ok: true, approved: true };
   });
   deps.wakeOutbox();
-  if (!moved.ok) {
-    return {
-      ok: false,
-      message: `${request.reference} was decided by someone else a moment ago. Nothing was changed.`,
-    };
-  }
-  await issuePaymentLink(deps, request.id);
-  return { ok: true };
+  if (outcome.ok && outcome.approved) await issuePaymentLink(deps, click.requestId);
+  return outcome.ok ? (outcome.message ? { ok: true, message: outcome.message } : { ok: true }) : outcome;
 }
 
 /** Reject with a reason (required), bound to the clicked version like an approval. */
 export async function rejectCharge(deps: ChargeDeps, click: DecisionClick & { reason: string }): Promise<ActionResult> {
   const reason = click.reason.trim();
   if (reason.length < 3) return { ok: false, message: 'Say why the request is rejected: the requester will read it.' };
-  const checked = await checkDecision(deps, click);
-  if (!checked.ok) return checked;
-  const { request } = checked;
-  const moved = await deps.dataSource.transaction(async (manager) => {
-    const result = await transitionChargeRequest(manager, {
+  const isApprover = await deps.approvers.isApprover(click.userId);
+  const outcome = await deps.dataSource.transaction(async (manager): Promise<ActionResult> => {
+    const checked = checkDecision(deps, await lockRequest(manager, click.requestId), click, isApprover);
+    if (!checked.ok) return checked;
+    const { request } = checked;
+    const moved = await transitionChargeRequest(manager, {
       id: request.id,
       action: 'reject',
       expected: { status: 'pending_approval', version: click.version },
@@ -98,34 +169,37 @@ export async function rejectCharge(deps: ChargeDeps, click: DecisionClick & { re
       changes: { closedAt: new Date() },
       details: { reason },
     });
-    if (result.ok) {
-      await recordDecision(manager, {
-        chargeRequestId: request.id,
-        version: click.version,
-        approverId: click.userId,
-        decision: 'rejected',
-        reason,
-      });
-      await enqueue(manager, { kind: 'update_card', requestId: request.id });
-      await enqueue(manager, {
-        kind: 'thread_reply',
-        requestId: request.id,
-        notice: { type: 'rejected', by: click.userId, reason },
-      });
-    }
-    return result;
+    if (!moved.ok)
+      return {
+        ok: false,
+        message: `${request.reference} was decided by someone else a moment ago. Nothing was changed.`,
+      };
+    await recordDecisionOnce(manager, {
+      chargeRequestId: request.id,
+      version: click.version,
+      approverId: click.userId,
+      decision: 'rejected',
+      reason,
+    });
+    await enqueue(manager, { kind: 'update_card', requestId: request.id });
+    await enqueue(manager, {
+      kind: 'thread_reply',
+      requestId: request.id,
+      notice: { type: 'rejected', by: click.userId, reason },
+    });
+    return { ok: true };
   });
   deps.wakeOutbox();
-  if (!moved.ok)
-    return {
-      ok: false,
-      message: `${request.reference} was decided by someone else a moment ago. Nothing was changed.`,
-    };
-  return { ok: true };
+  return outcome;
 }
 
-/** Whether `userId` may decide this request right now (used before opening the reject modal). */
+/** Whether `userId` may decide this request right now (before opening the reject modal). */
 export async function canDecide(deps: ChargeDeps, click: DecisionClick): Promise<ActionResult> {
-  const checked = await checkDecision(deps, click);
+  const checked = checkDecision(
+    deps,
+    await findChargeRequest(deps.dataSource, click.requestId),
+    click,
+    await deps.approvers.isApprover(click.userId),
+  );
   return checked.ok ? { ok: true } : checked;
 }

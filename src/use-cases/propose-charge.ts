@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
+import { ChargeRequestEntity } from '../db/entities.js';
 import { type Actor, type ChargeRequest, moneyOf, parseReference } from '../domain/charge-request.js';
 import { formatMoney, type Money, parseMoney } from '../domain/money.js';
 import { enqueue } from '../outbox/outbox.js';
@@ -9,6 +10,7 @@ import {
   type TransitionChanges,
   transitionChargeRequest,
 } from '../persistence/charge-requests.js';
+import { describeViolations, enforcePolicy, type PolicyDeps } from './enforce-policy.js';
 
 /**
  * What a proposal contains, from the agent's `propose_charge` tool or from `/charges new`. The same
@@ -40,6 +42,7 @@ export interface ProposeDeps {
   readonly dataSource: DataSource;
   /** Nudges the outbox worker after a commit that queued Slack updates. */
   readonly wakeOutbox: () => void;
+  readonly policy: PolicyDeps;
 }
 
 type Validated = { ok: true; value: z.output<typeof proposalSchema>; money: Money } | { ok: false; problems: string[] };
@@ -66,7 +69,16 @@ export async function proposeCharge(
   const checked = validate(input);
   if (!checked.ok) return checked;
   const { value, money } = checked;
-  const request = await deps.dataSource.transaction(async (manager) => {
+  const outcome = await deps.dataSource.transaction(async (manager) => {
+    const violations = await enforcePolicy(manager, deps.policy, {
+      stage: 'proposal',
+      actor: context.requesterId,
+      requesterId: context.requesterId,
+      channelId: context.channelId,
+      money,
+      createdAt: new Date(),
+    });
+    if (violations.length > 0) return { ok: false as const, problems: describeViolations(violations) };
     const created = await createChargeRequest(
       manager,
       {
@@ -86,10 +98,10 @@ export async function proposeCharge(
       { source: context.source },
     );
     await enqueue(manager, { kind: 'post_card', requestId: created.id });
-    return created;
+    return { ok: true as const, request: created, created: true };
   });
   deps.wakeOutbox();
-  return { ok: true, request, created: true };
+  return outcome;
 }
 
 /**
@@ -132,6 +144,18 @@ export async function reviseCharge(
   if (changes.length === 0) return { ok: true, request: current, created: false };
 
   const result = await deps.dataSource.transaction(async (manager) => {
+    // Row first, budgets second: the same order as approvals, so the two never deadlock.
+    await manager.findOne(ChargeRequestEntity, { where: { id: current.id }, lock: { mode: 'pessimistic_write' } });
+    const violations = await enforcePolicy(manager, deps.policy, {
+      stage: 'edit',
+      actor,
+      requesterId: current.requesterId,
+      channelId: current.channelId,
+      money,
+      requestId: current.id,
+      createdAt: current.createdAt,
+    });
+    if (violations.length > 0) return { ok: false as const, problems: describeViolations(violations) };
     const moved = await transitionChargeRequest(manager, {
       id: current.id,
       action: 'edit',
@@ -151,6 +175,7 @@ export async function reviseCharge(
     return moved;
   });
   deps.wakeOutbox();
+  if ('problems' in result) return result;
   if (!result.ok)
     return { ok: false, problems: [`${current.reference} changed meanwhile; look at the card and try again`] };
   return { ok: true, request: result.request, created: false };

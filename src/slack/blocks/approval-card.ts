@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { type ChargeRequest, moneyOf } from '../../domain/charge-request.js';
 import { type ChargeStatus, describeStatus } from '../../domain/charge-status.js';
 import { formatMoney } from '../../domain/money.js';
+import type { PolicyStatus } from '../../use-cases/enforce-policy.js';
 import { escapeText, mention, plainText } from './escape.js';
 
 /** `action_id`s of the card's buttons; listeners register on these. */
@@ -41,6 +42,23 @@ export interface CardOptions {
   readonly testMode?: boolean;
   /** For a mirrored copy: where the request's conversation is. */
   readonly threadPermalink?: string;
+  /** Which spending rules apply now. */
+  readonly policy?: PolicyStatus;
+}
+
+/** "Needs 2 approvals — 1 of 2 so far · uses 80% of #sales's monthly USD budget". */
+function policyNotes(request: ChargeRequest, policy: PolicyStatus | undefined): string[] {
+  if (!policy) return [];
+  const notes: string[] = [];
+  if (policy.requiredApprovals > 1) {
+    notes.push(
+      `Needs ${policy.requiredApprovals} approvals — ${policy.approvals} of ${policy.requiredApprovals} so far (the requester does not count)`,
+    );
+  }
+  if (policy.budgetPercent !== undefined) {
+    notes.push(`uses ${policy.budgetPercent}% of <#${request.channelId}>'s monthly ${request.currency} budget`);
+  }
+  return notes;
 }
 
 /** A URL we show as a link only if it is a plain http(s) URL (Stripe's, Slack's): nothing can hide in it. */
@@ -182,6 +200,10 @@ export function approvalCard(
     });
   }
 
+  const notes = policyNotes(request, options.policy);
+  if (notes.length > 0 && request.status === 'pending_approval') {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:scales: ${notes.join(' · ')}` }] });
+  }
   const progress = progressLine(request, options);
   if (progress) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: progress } });
   if (request.disputed) {

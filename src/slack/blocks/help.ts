@@ -10,6 +10,10 @@ export const SUBCOMMANDS: readonly { usage: string; what: string }[] = [
     what: 'Propose a charge without the AI agent, e.g. `/charges new 1,200 USD Acme Corp — Q3 workshop`. An approver must approve it.',
   },
   {
+    usage: '/charges policy',
+    what: 'The spending rules in force and how much of each channel budget is used this month.',
+  },
+  {
     usage: '/charges pending',
     what: 'Approvers and admins: what waits for approval, oldest first, with links to the threads.',
   },

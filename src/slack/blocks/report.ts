@@ -37,7 +37,10 @@ function listRows(rows: readonly BreakdownRow[], kind: 'requester' | 'channel' |
 }
 
 /** The report as Block Kit: a funnel with bars per currency (never summed across currencies). */
-export function reportBlocks(report: UsageReport): { text: string; blocks: KnownBlock[] } {
+export function reportBlocks(
+  report: UsageReport,
+  budgetLines: readonly string[] = [],
+): { text: string; blocks: KnownBlock[] } {
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Countersign usage report' } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: report.period.label }] },
@@ -89,6 +92,12 @@ export function reportBlocks(report: UsageReport): { text: string; blocks: Known
         type: 'mrkdwn',
         text: `*By ${report.breakdown.by}*\n${listRows(report.breakdown.rows, report.breakdown.by)}`,
       },
+    });
+  }
+  if (budgetLines.length > 0) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `*Channel budgets, this month*\n${budgetLines.join('\n')}` },
     });
   }
   const ai = report.ai;

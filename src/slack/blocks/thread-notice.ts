@@ -12,6 +12,8 @@ export function threadNoticeText(request: ChargeRequest, notice: ThreadNotice): 
       return `:pencil2: ${request.reference} is now version ${notice.version} (${notice.changes.map(describeChange).join(', ')}). Approvals of earlier versions no longer count.`;
     case 'approved':
       return `:white_check_mark: ${request.reference} (${amount}) was approved by ${mention(notice.by)}. Creating the payment link…`;
+    case 'approval_progress':
+      return `:ballot_box_with_check: ${mention(notice.by)} approved ${request.reference} (${amount}): ${notice.approvals} of ${notice.required} approvals. It needs another approver.`;
     case 'rejected':
       return `:no_entry: ${mention(request.requesterId)} ${request.reference} was rejected by ${mention(notice.by)}: ${escapeText(notice.reason, 1000)}`;
     case 'link_created':

@@ -2,9 +2,10 @@ import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { mayAdminister } from '../../../domain/authorization.js';
 import { parseReference } from '../../../domain/charge-request.js';
-import { parsePeriod } from '../../../domain/periods.js';
+import { dayAndMonthOf, parsePeriod } from '../../../domain/periods.js';
 import type { Logger } from '../../../logger.js';
 import { listAudit } from '../../../persistence/audit.js';
+import { channelBudgetUse } from '../../../persistence/budget-usage.js';
 import { findAwaitingApprover, findChargeRequestByNumber } from '../../../persistence/charge-requests.js';
 import type { Dimension } from '../../../persistence/reports.js';
 import type { ChargeDeps } from '../../../use-cases/charge-deps.js';
@@ -15,6 +16,7 @@ import { buildUsageReport, type ModelPrices } from '../../../use-cases/usage-rep
 import { auditBlocks, pendingBlocks } from '../../blocks/admin.js';
 import { escapeText } from '../../blocks/escape.js';
 import { helpMessage } from '../../blocks/help.js';
+import { budgetLines, policyBlocks } from '../../blocks/policy.js';
 import { reportBlocks } from '../../blocks/report.js';
 import { NEW_CHARGE_USAGE, parseNewCharge } from './parse-new-charge.js';
 
@@ -84,13 +86,14 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     const periodWords = byIndex >= 0 ? words.slice(0, byIndex) : words;
     const period = parsePeriod(periodWords[0], deps.admin.timezone);
     if (!period.ok) return run.reply(period.message);
-    const report = await buildUsageReport(
-      deps.charges.dataSource.manager,
-      period.period,
-      deps.admin.prices,
-      by as Dimension | undefined,
-    );
-    return run.reply(reportBlocks(report));
+    const manager = deps.charges.dataSource.manager;
+    const report = await buildUsageReport(manager, period.period, deps.admin.prices, by as Dimension | undefined);
+    const { policy } = deps.charges.policy;
+    const budgets =
+      policy.channelMonthlyBudget.size > 0
+        ? budgetLines(policy, await channelBudgetUse(manager, dayAndMonthOf(new Date(), deps.admin.timezone).month))
+        : [];
+    return run.reply(reportBlocks(report, budgets));
   }),
 
   export: adminOnly(async (deps, run) => {
@@ -138,6 +141,12 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
       }),
     );
     return run.reply(pendingBlocks(requests, permalinks, new Date()));
+  },
+
+  async policy(deps, run) {
+    const month = dayAndMonthOf(new Date(), deps.admin.timezone).month;
+    const use = await channelBudgetUse(deps.charges.dataSource.manager, month);
+    return run.reply(policyBlocks(deps.charges.policy.policy, use, deps.admin.timezone));
   },
 
   reconcile: adminOnly(async (deps, run) => {

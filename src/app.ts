@@ -5,6 +5,7 @@ import { type Database, openDatabase } from './db/database.js';
 import { createHttpApp, finishHttpApp } from './http/server.js';
 import { mountStripeWebhook } from './http/stripe-webhook.js';
 import { startPeriodic } from './jobs/periodic.js';
+import { startWorkerLoop } from './jobs/worker-loop.js';
 import type { Logger } from './logger.js';
 import { type OutboxWorker, startOutboxWorker } from './outbox/worker.js';
 import { createSlackApp, createSlackClient } from './slack/app.js';
@@ -14,7 +15,7 @@ import { checkStripeAccess, createStripeClient, isTestMode, searchCustomers } fr
 import type { ChargeDeps } from './use-cases/charge-deps.js';
 import { sweepApprovedRequests } from './use-cases/payment-link.js';
 import { reconcilePayments } from './use-cases/reconcile-payments.js';
-import type { PaymentEventDeps } from './use-cases/record-payment-event.js';
+import { drainStripeEvents, type PaymentEventDeps } from './use-cases/record-payment-event.js';
 
 export interface RunningApp {
   readonly port: number;
@@ -29,6 +30,8 @@ export interface AppOptions {
   /** How often approved requests without a link are retried, and after how long (tests shorten it). */
   readonly linkSweepMs?: number;
   readonly linkSweepAfterSeconds?: number;
+  /** Stripe inbox polling interval when nothing wakes it (other instances' events). */
+  readonly inboxPollMs?: number;
 }
 
 /** Wires the parts together and starts listening. Parts stop in the reverse order they started. */
@@ -123,7 +126,15 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       stoppers.push(() => job.stop());
     }
 
-    mountStripeWebhook(http, config.stripe.webhookSecrets, payments, logger);
+    const inbox = startWorkerLoop({
+      name: 'stripe-inbox',
+      drainOnce: () => drainStripeEvents(payments),
+      logger,
+      pollMs: options.inboxPollMs,
+      concurrency: 3,
+    });
+    stoppers.push(() => inbox.stop());
+    mountStripeWebhook(http, config.stripe.webhookSecrets, { dataSource, wakeInbox: () => inbox.wake() }, logger);
     finishHttpApp(http, logger);
     const server = await listen(http, config.port);
     stoppers.push(() => closeServer(server, config.shutdownTimeoutMs, logger));

@@ -191,8 +191,15 @@ export const AuditEventEntity = new EntitySchema<AuditEventRow>({
 export interface StripeEventRow {
   id: string;
   type: string;
+  /** The verified event as received: the inbox the worker applies from. */
+  payload: Record<string, unknown> | null;
   chargeRequestId: string | null;
   receivedAt: Date;
+  /** Set in the same transaction as the state change the event causes. */
+  processedAt: Date | null;
+  outcome: string | null;
+  attempts: number;
+  lastError: string | null;
 }
 
 export const StripeEventEntity = new EntitySchema<StripeEventRow>({
@@ -202,9 +209,15 @@ export const StripeEventEntity = new EntitySchema<StripeEventRow>({
     // Stripe's event id: the primary key is what makes a redelivered event a no-op.
     id: { type: 'text', primary: true },
     type: { type: 'text' },
+    payload: { type: 'jsonb', nullable: true },
     chargeRequestId: { name: 'charge_request_id', type: 'uuid', nullable: true },
     receivedAt: { name: 'received_at', type: 'timestamptz', createDate: true },
+    processedAt: { name: 'processed_at', type: 'timestamptz', nullable: true },
+    outcome: { type: 'text', nullable: true },
+    attempts: { type: 'int', default: 0 },
+    lastError: { name: 'last_error', type: 'text', nullable: true },
   },
+  indices: [{ name: 'stripe_events_unprocessed_idx', columns: ['processedAt', 'receivedAt'] }],
 });
 
 export interface AgentRunRow {

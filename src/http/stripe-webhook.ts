@@ -1,8 +1,8 @@
 import express, { type Express } from 'express';
 import Stripe from 'stripe';
+import type { DataSource } from 'typeorm';
 import type { Logger } from '../logger.js';
-import { translateStripeEvent } from '../stripe/events.js';
-import { type PaymentEventDeps, recordPaymentEvent } from '../use-cases/record-payment-event.js';
+import { ingestStripeEvent } from '../use-cases/record-payment-event.js';
 
 /** Stripe's default tolerance: a signature older than five minutes is stale. */
 const TOLERANCE_SECONDS = 300;
@@ -30,13 +30,13 @@ export function verifyStripeEvent(
 
 /**
  * POST /stripe/webhook: 400 and nothing stored for a missing, forged or stale signature; 503 when no
- * secret is configured (an unverified event is never processed); 200 once the event is recorded;
- * 500 if recording failed, so Stripe delivers it again.
+ * secret is configured (an unverified event is never stored); otherwise the verified event goes into
+ * the inbox (once per event id) and Stripe gets its 200 at once. The inbox worker applies it.
  */
 export function mountStripeWebhook(
   app: Express,
   secrets: readonly string[],
-  deps: PaymentEventDeps,
+  deps: { dataSource: DataSource; wakeInbox: () => void },
   logger: Logger,
 ): void {
   app.post('/stripe/webhook', express.raw({ type: '*/*', limit: '1mb' }), async (req, res) => {
@@ -57,15 +57,19 @@ export function mountStripeWebhook(
       return;
     }
     try {
-      const outcome = await recordPaymentEvent(deps, {
+      const fresh = await ingestStripeEvent(deps.dataSource, {
         id: event.id,
         type: event.type,
-        translated: translateStripeEvent(event),
+        payload: (body as Buffer).toString('utf8'),
       });
-      res.json({ received: true, outcome });
+      res.json({ received: true, duplicate: !fresh });
+      if (fresh) deps.wakeInbox();
     } catch (error) {
-      logger.error({ err: error, eventId: event.id, type: event.type }, 'stripe webhook failed; Stripe will retry');
-      res.status(500).json({ error: 'processing_failed' });
+      logger.error(
+        { err: error, eventId: event.id, type: event.type },
+        'stripe webhook could not be stored; Stripe will retry',
+      );
+      res.status(500).json({ error: 'storage_failed' });
     }
   });
 }

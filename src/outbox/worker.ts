@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { startWorkerLoop, type WorkerLoop } from '../jobs/worker-loop.js';
 import type { Logger } from '../logger.js';
 import { claimDue, markDead, markDelivered, type OutboxItem, scheduleRetry } from './outbox.js';
 
@@ -17,12 +18,7 @@ export interface OutboxWorkerOptions {
   readonly leaseSeconds?: number;
 }
 
-export interface OutboxWorker {
-  /** Look for work now (called after a commit that queued something). */
-  wake(): void;
-  /** Finish the batch in hand, then stop. */
-  stop(): Promise<void>;
-}
+export type OutboxWorker = WorkerLoop;
 
 /** Exponential backoff with jitter: 1 s, 2 s, 4 s … capped at 5 minutes. */
 export function backoffSeconds(attempt: number): number {
@@ -30,16 +26,12 @@ export function backoffSeconds(attempt: number): number {
   return base * (0.75 + Math.random() * 0.5);
 }
 
+/** Delivers queued Slack updates, retrying with backoff and honouring Slack's Retry-After. */
 export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
-  const { dataSource, deliver, logger } = options;
-  const pollMs = options.pollMs ?? 1000;
+  const { dataSource, deliver } = options;
   const maxAttempts = options.maxAttempts ?? 12;
   const leaseSeconds = options.leaseSeconds ?? 60;
-  const log = logger.child({ component: 'outbox' });
-
-  let stopped = false;
-  let wakeUp: (() => void) | undefined;
-  let pendingWake = false;
+  const log = options.logger.child({ component: 'outbox' });
 
   async function drainOnce(): Promise<number> {
     const batch = await claimDue(dataSource.manager, 10, leaseSeconds);
@@ -47,58 +39,21 @@ export function startOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       const outcome = await deliver(queued.item).catch(
         (error: unknown): DeliveryOutcome => ({ ok: false, retry: true, error: String(error) }),
       );
+      const about = { id: queued.id, kind: queued.item.kind, attempts: queued.attempts };
       if (outcome.ok) {
         await markDelivered(dataSource.manager, queued.id);
-        log.debug({ id: queued.id, kind: queued.item.kind }, 'slack update delivered');
+        log.debug(about, 'slack update delivered');
       } else if (!outcome.retry || queued.attempts >= maxAttempts) {
         await markDead(dataSource.manager, queued.id, outcome.error);
-        log.error(
-          { id: queued.id, kind: queued.item.kind, attempts: queued.attempts, error: outcome.error },
-          'slack update abandoned',
-        );
+        log.error({ ...about, error: outcome.error }, 'slack update abandoned');
       } else {
         const delay = outcome.retryAfterSeconds ?? backoffSeconds(queued.attempts);
         await scheduleRetry(dataSource.manager, queued.id, delay, outcome.error);
-        log.warn(
-          { id: queued.id, kind: queued.item.kind, attempts: queued.attempts, delay, error: outcome.error },
-          'slack update will be retried',
-        );
+        log.warn({ ...about, delay, error: outcome.error }, 'slack update will be retried');
       }
     }
     return batch.length;
   }
 
-  const loop = (async () => {
-    while (!stopped) {
-      pendingWake = false;
-      let drained = 0;
-      try {
-        drained = await drainOnce();
-      } catch (error) {
-        if (!stopped) log.error({ err: error }, 'outbox poll failed');
-      }
-      if (stopped) break;
-      if (drained > 0 || pendingWake) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
-        wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wakeUp = undefined;
-    }
-  })();
-
-  return {
-    wake() {
-      pendingWake = true;
-      wakeUp?.();
-    },
-    async stop() {
-      stopped = true;
-      wakeUp?.();
-      await loop;
-    },
-  };
+  return startWorkerLoop({ name: 'outbox', drainOnce, logger: log, pollMs: options.pollMs });
 }

@@ -1,6 +1,5 @@
 import type Stripe from 'stripe';
-import { translateCompletedSession } from '../stripe/events.js';
-import { type PaymentEventDeps, recordPaymentEvent } from './record-payment-event.js';
+import { ingestStripeEvent, type PaymentEventDeps, processStripeEvent } from './record-payment-event.js';
 
 export interface ReconcileSummary {
   /** Open payment links asked about. */
@@ -28,13 +27,19 @@ export async function reconcilePayments(deps: PaymentEventDeps & { stripe: Strip
       limit: 10,
     });
     for (const session of sessions.data) {
-      const outcome = await recordPaymentEvent(deps, {
-        // The payment status is part of the id: "unpaid" (async started) and later "paid" are two facts.
-        id: `reconcile:${session.id}:${session.payment_status}`,
-        type: 'reconcile.checkout.session.completed',
-        translated: translateCompletedSession(session, session.created),
+      // The payment status is part of the id: "unpaid" (async started) and later "paid" are two facts.
+      const id = `reconcile:${session.id}:${session.payment_status}`;
+      const type = 'checkout.session.completed';
+      // Shaped like the webhook Stripe would have sent, so the same inbox applies it the same way.
+      const payload = JSON.stringify({
+        id,
+        object: 'event',
+        type,
+        created: session.created,
+        data: { object: session },
       });
-      if (outcome === 'applied') recorded += 1;
+      await ingestStripeEvent(deps.dataSource, { id, type, payload });
+      if ((await processStripeEvent(deps, id)) === 'applied') recorded += 1;
     }
   }
   if (recorded > 0) deps.logger.warn({ recorded }, 'reconciliation recorded payments that no webhook brought');

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { enqueue, type ThreadNotice } from '../outbox/outbox.js';
 import { appendAudit } from '../persistence/audit.js';
 import { findChargeRequest, type TransitionChanges, transitionChargeRequest } from '../persistence/charge-requests.js';
-import type { RequestLocator, TranslatedEvent } from '../stripe/events.js';
+import { type RequestLocator, translateStripeEvent } from '../stripe/events.js';
 
 export interface PaymentEventDeps {
   readonly dataSource: DataSource;
@@ -17,61 +17,113 @@ export interface PaymentEventDeps {
   readonly logger: Logger;
 }
 
-export type PaymentEventOutcome = 'duplicate' | 'ignored' | 'not_ours' | 'applied' | 'no_change';
+export type PaymentEventOutcome = 'ignored' | 'not_ours' | 'applied' | 'no_change';
 
-export interface IncomingPaymentEvent {
-  /** Stripe's event id (or a reconciliation id): recorded once, in the same transaction as its effect. */
+/** A verified Stripe event (or reconciliation's equivalent), as stored in the inbox. */
+export interface InboxEvent {
   readonly id: string;
   readonly type: string;
-  /** Undefined for event types Countersign does not act on. */
-  readonly translated: TranslatedEvent | undefined;
+  /** The event as JSON text, exactly as Stripe sent (and signed) it. */
+  readonly payload: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_ATTEMPTS = 10;
 
 /** Finds our request: by payment link, then payment intent, then our metadata (ours, or the intent's). */
-export async function locateRequest(deps: PaymentEventDeps, locator: RequestLocator): Promise<string | undefined> {
+export async function locateRequest(
+  manager: EntityManager,
+  stripe: Stripe | undefined,
+  locator: RequestLocator,
+): Promise<string | undefined> {
   const by = async (column: string, value: string | null) => {
     if (!value) return undefined;
-    const rows: { id: string }[] = await deps.dataSource.query(`SELECT id FROM charge_requests WHERE ${column} = $1`, [
-      value,
-    ]);
+    const rows: { id: string }[] = await manager.query(`SELECT id FROM charge_requests WHERE ${column} = $1`, [value]);
     return rows[0]?.id;
   };
   const found =
     (await by('payment_link_id', locator.paymentLinkId)) ??
     (await by('payment_intent_id', locator.paymentIntentId)) ??
     (locator.requestId && UUID.test(locator.requestId) ? await by('id', locator.requestId) : undefined);
-  if (found || !locator.paymentIntentId || !deps.stripe) return found;
-  const intent = await deps.stripe.paymentIntents.retrieve(locator.paymentIntentId).catch(() => undefined);
+  if (found || !locator.paymentIntentId || !stripe) return found;
+  // Rare (a dispute seen before its payment): the intent carries our metadata from the payment link.
+  const intent = await stripe.paymentIntents.retrieve(locator.paymentIntentId).catch(() => undefined);
   const fromIntent = intent?.metadata?.countersign_request_id;
   return fromIntent && UUID.test(fromIntent) ? by('id', fromIntent) : undefined;
 }
 
 /**
- * Applies one Stripe event exactly once. The event id is inserted in the same transaction as the
- * state change it causes and the Slack updates it implies, so a redelivery is a no-op and a crash
- * leaves either all of it or none. The request row is locked, so concurrent events for one request
- * apply one after another.
+ * Stores a verified event once (a redelivery is a no-op) and returns whether it was new. This is
+ * all the webhook does before answering, so Stripe gets its 2xx at once, however busy we are.
  */
-export async function recordPaymentEvent(
+export async function ingestStripeEvent(dataSource: DataSource, event: InboxEvent): Promise<boolean> {
+  const rows: unknown[] = await dataSource.query(
+    `INSERT INTO stripe_events (id, type, payload) VALUES ($1, $2, $3::jsonb) ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [event.id, event.type, event.payload],
+  );
+  return rows.length === 1;
+}
+
+/**
+ * Applies one unprocessed event: claimed with SKIP LOCKED (several workers and instances share the
+ * inbox), applied, and marked processed in the same transaction, so a crash leaves either all of it
+ * or none. `id` applies that event; without it, the oldest waiting one. Returns undefined when there
+ * was nothing to do.
+ */
+export async function processStripeEvent(
   deps: PaymentEventDeps,
-  event: IncomingPaymentEvent,
-): Promise<PaymentEventOutcome> {
-  const requestId = event.translated ? await locateRequest(deps, event.translated.locator) : undefined;
-  const outcome = await deps.dataSource.transaction(async (manager): Promise<PaymentEventOutcome> => {
-    const inserted: unknown[] = await manager.query(
-      `INSERT INTO stripe_events (id, type, charge_request_id) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [event.id, event.type, requestId ?? null],
+  id?: string,
+): Promise<PaymentEventOutcome | undefined> {
+  let claimed: { id: string; type: string; payload: Stripe.Event } | undefined;
+  try {
+    const outcome = await deps.dataSource.transaction(async (manager) => {
+      // Safe to commit asynchronously: the event is already durable in the inbox and is marked
+      // processed in this same transaction, so a commit lost in a crash is simply applied again.
+      await manager.query('SET LOCAL synchronous_commit = off');
+      const rows: { id: string; type: string; payload: Stripe.Event }[] = await manager.query(
+        `SELECT id, type, payload FROM stripe_events
+         WHERE processed_at IS NULL AND attempts < $1 ${id ? 'AND id = $2' : ''}
+         ORDER BY received_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        id ? [MAX_ATTEMPTS, id] : [MAX_ATTEMPTS],
+      );
+      claimed = rows[0];
+      if (!claimed) return undefined;
+      const translated = translateStripeEvent(claimed.payload);
+      const requestId = translated ? await locateRequest(manager, deps.stripe, translated.locator) : undefined;
+      const result: PaymentEventOutcome = !translated
+        ? 'ignored'
+        : !requestId
+          ? 'not_ours'
+          : await applyFact(manager, requestId, claimed.id, translated.fact);
+      await manager.query(
+        'UPDATE stripe_events SET processed_at = now(), outcome = $2, charge_request_id = $3, last_error = NULL WHERE id = $1',
+        [claimed.id, result, requestId ?? null],
+      );
+      return result;
+    });
+    if (outcome === 'applied') deps.wakeOutbox();
+    if (claimed) deps.logger.info({ eventId: claimed.id, type: claimed.type, outcome }, 'stripe event applied');
+    return outcome;
+  } catch (error) {
+    if (!claimed) throw error;
+    // Left unprocessed for the next attempt; after MAX_ATTEMPTS it waits for an operator.
+    await deps.dataSource.query('UPDATE stripe_events SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [
+      claimed.id,
+      String(error).slice(0, 1000),
+    ]);
+    deps.logger.error(
+      { err: error, eventId: claimed.id, type: claimed.type },
+      'stripe event could not be applied; will retry',
     );
-    if (inserted.length === 0) return 'duplicate';
-    if (!event.translated) return 'ignored';
-    if (!requestId) return 'not_ours';
-    return applyFact(manager, requestId, event.id, event.translated.fact);
-  });
-  if (outcome === 'applied') deps.wakeOutbox();
-  deps.logger.info({ eventId: event.id, type: event.type, outcome, requestId }, 'stripe event');
-  return outcome;
+    return 'no_change';
+  }
+}
+
+/** Drains the inbox; used by the worker loop. */
+export async function drainStripeEvents(deps: PaymentEventDeps, limit = 50): Promise<number> {
+  let processed = 0;
+  while (processed < limit && (await processStripeEvent(deps)) !== undefined) processed += 1;
+  return processed;
 }
 
 async function applyFact(

@@ -23,6 +23,18 @@ async function start(env: Record<string, string> = {}) {
   return app;
 }
 
+/** Waits until the inbox worker has applied these events; returns their outcomes in order. */
+async function applied(t: TestApp, ids: string[]): Promise<string[]> {
+  return eventually(async () => {
+    const rows = await query<{ id: string; outcome: string }>(
+      t.databaseUrl,
+      'SELECT id, outcome FROM stripe_events WHERE id = ANY($1) AND processed_at IS NOT NULL',
+      [ids],
+    );
+    return rows.length === ids.length ? ids.map((id) => rows.find((r) => r.id === id)?.outcome ?? '') : undefined;
+  }, `${ids.length} events applied`);
+}
+
 const paidReplies = (t: TestApp, reference: string) =>
   t.slack.callsOf('chat.postMessage').filter((c) => String(c.args.text).startsWith(`Paid ✅ ${reference}`));
 
@@ -53,11 +65,11 @@ describe('POST /stripe/webhook', () => {
     const request = await approvedWithLink(t);
     const session = checkoutSession(request.paymentLinkId);
     // Signed with the older of two secrets: rotation keeps both valid.
-    const res = await postStripeEvent(t.base, stripeEvent('checkout.session.completed', session), {
-      secret: WEBHOOK_SECRETS[0],
-    });
+    const event = stripeEvent('checkout.session.completed', session);
+    const res = await postStripeEvent(t.base, event, { secret: WEBHOOK_SECRETS[0] });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ received: true, outcome: 'applied' });
+    expect(await res.json()).toEqual({ received: true, duplicate: false });
+    expect(await applied(t, [event.id])).toEqual(['applied']);
 
     const [row] = await query(
       t.databaseUrl,
@@ -85,13 +97,11 @@ describe('POST /stripe/webhook', () => {
   test('unknown event types and payment links that are not ours are acknowledged and ignored', async () => {
     const t = await start();
     await approvedWithLink(t);
-    const unknown = await postStripeEvent(t.base, stripeEvent('customer.created', { id: 'cus_1', object: 'customer' }));
-    const notOurs = await postStripeEvent(
-      t.base,
-      stripeEvent('checkout.session.completed', checkoutSession('plink_someone_else')),
-    );
-    expect(await unknown.json()).toEqual({ received: true, outcome: 'ignored' });
-    expect(await notOurs.json()).toEqual({ received: true, outcome: 'not_ours' });
+    const unknown = stripeEvent('customer.created', { id: 'cus_1', object: 'customer' });
+    const notOurs = stripeEvent('checkout.session.completed', checkoutSession('plink_someone_else'));
+    expect((await postStripeEvent(t.base, unknown)).status).toBe(200);
+    expect((await postStripeEvent(t.base, notOurs)).status).toBe(200);
+    expect(await applied(t, [unknown.id, notOurs.id])).toEqual(['ignored', 'not_ours']);
     expect(await query(t.databaseUrl, 'SELECT status FROM charge_requests')).toEqual([{ status: 'link_created' }]);
   });
 
@@ -122,7 +132,13 @@ describe('POST /stripe/webhook', () => {
         }),
       ];
       const deliveries = order.flatMap((i) => [events[i], events[i]]);
-      for (const event of deliveries) expect((await postStripeEvent(t.base, event)).status).toBe(200);
+      const answers = [];
+      for (const event of deliveries) answers.push(await (await postStripeEvent(t.base, event)).json());
+      expect(answers.filter((a) => (a as { duplicate: boolean }).duplicate)).toHaveLength(5);
+      await applied(
+        t,
+        events.map((e) => e.id),
+      );
       const [row] = await query(
         t.databaseUrl,
         'SELECT status, refunded_minor, disputed, amount_received_minor FROM charge_requests WHERE id = $1',
@@ -165,6 +181,10 @@ describe('POST /stripe/webhook', () => {
         ),
       ];
       for (const event of reversed ? events.reverse() : events) await postStripeEvent(t.base, event);
+      await applied(
+        t,
+        events.map((e) => e.id),
+      );
       expect(await query(t.databaseUrl, 'SELECT status FROM charge_requests WHERE id = $1', [request.id])).toEqual([
         { status: 'payment_failed' },
       ]);
@@ -194,6 +214,28 @@ describe('POST /stripe/webhook', () => {
     expect(paidReplies(t, `CR-${request.number}`)).toHaveLength(1);
     expect(t.slack.callsOf('chat.postMessage!failed')).toHaveLength(2);
   });
+});
+
+test('events stored but not yet applied when the app stopped are applied after a restart', async () => {
+  const t = await start();
+  const request = await approvedWithLink(t);
+  await t.stop();
+  app = undefined;
+  // As if the app died right after answering Stripe: the event is in the inbox, unapplied.
+  const event = stripeEvent('checkout.session.completed', checkoutSession(request.paymentLinkId));
+  await query(t.databaseUrl, 'INSERT INTO stripe_events (id, type, payload) VALUES ($1, $2, $3)', [
+    event.id,
+    event.type,
+    JSON.stringify(event),
+  ]);
+  app = await startTestApp({
+    slack,
+    stripe,
+    databaseUrl: t.databaseUrl,
+    env: { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRETS.join(',') },
+  });
+  expect(await applied(app, [event.id])).toEqual(['applied']);
+  await waitForStatus(app, request.id, 'paid');
 });
 
 describe('reconciliation', () => {

@@ -176,7 +176,8 @@ export class FakeStripe {
       return respond(200, { id: `pi_${link.id}`, object: 'payment_intent', metadata: intentData?.metadata ?? {} });
     }
     if (route === 'GET /v1/payment_links') {
-      return respond(200, { object: 'list', data: [], has_more: false, url: pathname });
+      const data = this.links.map(({ params: _p, ...wire }) => wire);
+      return respond(200, { object: 'list', data, has_more: false, url: pathname });
     }
     if (route === 'GET /v1/checkout/sessions') {
       const data = this.sessions.filter(

@@ -1,4 +1,5 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
+import pLimit from 'p-limit';
 import { findChargeRequest } from '../../../persistence/charge-requests.js';
 import { cancelCharge, canEdit } from '../../../use-cases/change-charge.js';
 import type { ActionResult, ChargeDeps } from '../../../use-cases/charge-deps.js';
@@ -16,21 +17,26 @@ type Click = { requestId: string; version: number; userId: string };
  * clicker. A refusal is shown only to the clicker and changes nothing.
  */
 export function registerActions(app: App, deps: ChargeDeps): void {
+  // Work after the acknowledgement is bounded: a burst of clicks then queues here instead of
+  // flooding the event loop and the connection pool, so every click is still acknowledged at once.
+  const afterAck = pLimit(8);
   const on = (actionId: string, handle: (click: Click, args: { triggerId: string }) => Promise<ActionResult>) => {
     app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond, client }) => {
       await ack();
-      const ids = parseCardButtonValue(action.value);
-      const click = ids && { requestId: ids.id, version: ids.version, userId: body.user.id };
-      const result = click
-        ? await handle(click, { triggerId: body.trigger_id })
-        : { ok: false as const, message: 'That button is not valid any more; use the latest card.' };
-      const fromHome = body.container?.type === 'view';
-      if (result.message) {
-        // App Home has no response_url: answer the clicker in their DM with the bot instead.
-        if (fromHome) await client.chat.postMessage({ channel: body.user.id, text: result.message });
-        else await respond({ response_type: 'ephemeral', replace_original: false, text: result.message });
-      }
-      if (fromHome) await publishHome(client, deps, body.user.id);
+      await afterAck(async () => {
+        const ids = parseCardButtonValue(action.value);
+        const click = ids && { requestId: ids.id, version: ids.version, userId: body.user.id };
+        const result = click
+          ? await handle(click, { triggerId: body.trigger_id })
+          : { ok: false as const, message: 'That button is not valid any more; use the latest card.' };
+        const fromHome = body.container?.type === 'view';
+        if (result.message) {
+          // App Home has no response_url: answer the clicker in their DM with the bot instead.
+          if (fromHome) await client.chat.postMessage({ channel: body.user.id, text: result.message });
+          else await respond({ response_type: 'ephemeral', replace_original: false, text: result.message });
+        }
+        if (fromHome) await publishHome(client, deps, body.user.id);
+      });
     });
   };
 

@@ -25,7 +25,10 @@ function rssOf(pid: number | undefined): number {
 async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode}`);
-    const ok = await fetch(url).then((r) => r.status < 500, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.status < 500,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -33,7 +36,10 @@ async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
 }
 
 function spawnNode(args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   return child;
 }
 
@@ -45,8 +51,23 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 export interface LoadResult {
-  readonly ack: { requests: number; concurrency: number; countersign: Stats; bareBolt: Stats; p99Ratio: number; correct: boolean };
-  readonly webhooks: { events: number; duplicates: number; concurrency: number; countersign: Throughput; baseline: Throughput; ratio: number; correct: boolean };
+  readonly ack: {
+    requests: number;
+    concurrency: number;
+    countersign: Stats;
+    bareBolt: Stats;
+    p99Ratio: number;
+    correct: boolean;
+  };
+  readonly webhooks: {
+    events: number;
+    duplicates: number;
+    concurrency: number;
+    countersign: Throughput;
+    baseline: Throughput;
+    ratio: number;
+    correct: boolean;
+  };
   readonly memory: { idleMb: number; afterAckMb: number; afterWebhooksMb: number; bareBoltMb: number };
 }
 
@@ -62,10 +83,19 @@ interface Throughput {
   appliedPerSecond?: number;
 }
 
-const stats = (d: number[]): Stats => ({ p50Ms: round(percentile(d, 50), 2), p99Ms: round(percentile(d, 99), 2), maxMs: round(d.at(-1) ?? Number.NaN, 2) });
+const stats = (d: number[]): Stats => ({
+  p50Ms: round(percentile(d, 50), 2),
+  p99Ms: round(percentile(d, 99), 2),
+  maxMs: round(d.at(-1) ?? Number.NaN, 2),
+});
 
 /** Seeds `n` requests in one status, as history would have left them. */
-async function seed(client: pg.Client, n: number, status: 'pending_approval' | 'link_created', prefix: string): Promise<string[]> {
+async function seed(
+  client: pg.Client,
+  n: number,
+  status: 'pending_approval' | 'link_created',
+  prefix: string,
+): Promise<string[]> {
   const rows = await client.query<{ id: string }>(
     `INSERT INTO charge_requests (status, source, team_id, channel_id, thread_ts, card_ts, requester_id, customer_name,
        description, amount_minor, currency, payment_link_id, approved_at, link_created_at)
@@ -90,17 +120,22 @@ export async function benchLoad(options: { clicks?: number; events?: number } = 
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(fakes);
-    const urls = await new Promise<{ slackApiUrl: string; responseUrl: string; stripeApiBase: string }>((resolve, reject) => {
-      fakes.stdout?.once('data', (chunk) => resolve(JSON.parse(String(chunk))));
-      fakes.once('exit', () => reject(new Error('fakes exited')));
-    });
+    const urls = await new Promise<{ slackApiUrl: string; responseUrl: string; stripeApiBase: string }>(
+      (resolve, reject) => {
+        fakes.stdout?.once('data', (chunk) => resolve(JSON.parse(String(chunk))));
+        fakes.once('exit', () => reject(new Error('fakes exited')));
+      },
+    );
     const admin = new pg.Client({ connectionString: server.url('postgres') });
     await admin.connect();
     await admin.query('CREATE DATABASE bench_app');
     await admin.query('CREATE DATABASE bench_baseline');
     await admin.end();
     // Migrate once, as the app would at startup.
-    const migrated = await openDatabase({ databaseUrl: server.url('bench_app'), dataDir: '.data' }, createLogger({ level: 'warn' }));
+    const migrated = await openDatabase(
+      { databaseUrl: server.url('bench_app'), dataDir: '.data' },
+      createLogger({ level: 'warn' }),
+    );
     await migrated.close();
 
     const db = new pg.Client({ connectionString: server.url('bench_app') });
@@ -140,7 +175,9 @@ export async function benchLoad(options: { clicks?: number; events?: number } = 
     await waitForHttp(`http://127.0.0.1:${boltPort}/`, bolt);
 
     const clickBody = (id: string) =>
-      new URLSearchParams({ payload: JSON.stringify(buttonClick(CARD_ACTIONS.approve, `${id}:1`, APPROVER, urls.responseUrl)) }).toString();
+      new URLSearchParams({
+        payload: JSON.stringify(buttonClick(CARD_ACTIONS.approve, `${id}:1`, APPROVER, urls.responseUrl)),
+      }).toString();
     const post = async (port: number, body: string) => {
       const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
         method: 'POST',
@@ -160,22 +197,36 @@ export async function benchLoad(options: { clicks?: number; events?: number } = 
     const deadline = Date.now() + 120_000;
     let linked = 0;
     while (Date.now() < deadline) {
-      const r = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM charge_requests WHERE id = ANY($1) AND status = 'link_created'`, [pendingIds]);
+      const r = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM charge_requests WHERE id = ANY($1) AND status = 'link_created'`,
+        [pendingIds],
+      );
       linked = r.rows[0]?.n ?? 0;
       if (linked === clicks) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    const approvals = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'approve'`);
+    const approvals = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'approve'`,
+    );
     const links = (await (await fetch(`${urls.stripeApiBase}/v1/payment_links`)).json()) as { data: unknown[] };
     const ackCorrect = linked === clicks && links.data.length === clicks && approvals.rows[0]?.n === clicks;
     const afterAckMb = rssOf(app.pid);
 
     // Webhooks: one completed checkout per linked request, 20% delivered twice, shuffled.
-    const unique = linkedIds.map((_, i) => stripeEvent('checkout.session.completed', checkoutSession(`plink_bench_${i + 1}`, { amount_total: 10000 }), `evt_bench_${i}`));
+    const unique = linkedIds.map((_, i) =>
+      stripeEvent(
+        'checkout.session.completed',
+        checkoutSession(`plink_bench_${i + 1}`, { amount_total: 10000 }),
+        `evt_bench_${i}`,
+      ),
+    );
     const deliveries = [...unique, ...unique.slice(0, totalEvents - unique.length)];
     for (let i = deliveries.length - 1; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));
-      [deliveries[i], deliveries[j]] = [deliveries[j] as (typeof deliveries)[number], deliveries[i] as (typeof deliveries)[number]];
+      [deliveries[i], deliveries[j]] = [
+        deliveries[j] as (typeof deliveries)[number],
+        deliveries[i] as (typeof deliveries)[number],
+      ];
     }
     const payloads = deliveries.map((e) => JSON.stringify(e));
     const webhookStarted = performance.now();
@@ -183,7 +234,10 @@ export async function benchLoad(options: { clicks?: number; events?: number } = 
       const payload = payloads[i] ?? '';
       const res = await fetch(`http://127.0.0.1:${appPort}/stripe/webhook`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: WHSEC }) },
+        headers: {
+          'content-type': 'application/json',
+          'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: WHSEC }),
+        },
         body: payload,
       });
       if (res.status !== 200) throw new Error(`webhook status ${res.status}`);
@@ -193,24 +247,38 @@ export async function benchLoad(options: { clicks?: number; events?: number } = 
     // Stored is not yet applied: wait for the inbox to apply everything, and time that too.
     let paidCount = 0;
     while (performance.now() - webhookStarted < 120_000) {
-      const paid = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM charge_requests WHERE id = ANY($1) AND status = 'paid'`, [linkedIds]);
+      const paid = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM charge_requests WHERE id = ANY($1) AND status = 'paid'`,
+        [linkedIds],
+      );
       paidCount = paid.rows[0]?.n ?? 0;
       if (paidCount === linkedIds.length) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const appliedSeconds = (performance.now() - webhookStarted) / 1000;
-    const recorded = await db.query<{ n: number; applied: number }>('SELECT count(*)::int AS n, count(processed_at)::int AS applied FROM stripe_events');
-    const webhooksCorrect = paidCount === linkedIds.length && recorded.rows[0]?.n === unique.length && recorded.rows[0]?.applied === unique.length;
+    const recorded = await db.query<{ n: number; applied: number }>(
+      'SELECT count(*)::int AS n, count(processed_at)::int AS applied FROM stripe_events',
+    );
+    const webhooksCorrect =
+      paidCount === linkedIds.length &&
+      recorded.rows[0]?.n === unique.length &&
+      recorded.rows[0]?.applied === unique.length;
     const afterWebhooksMb = rssOf(app.pid);
     await db.end();
 
     // Baseline: the same rows straight into PostgreSQL with pg, same concurrency.
     const pool = new pg.Pool({ connectionString: server.url('bench_baseline'), max: 16 });
-    await pool.query('CREATE TABLE events (id text PRIMARY KEY, type text NOT NULL, payload jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())');
+    await pool.query(
+      'CREATE TABLE events (id text PRIMARY KEY, type text NOT NULL, payload jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())',
+    );
     const baselineStarted = performance.now();
     const baselineDurations = await runConcurrently(payloads.length, 16, async (i) => {
       const event = deliveries[i];
-      await pool.query('INSERT INTO events (id, type, payload) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [event?.id, event?.type, payloads[i]]);
+      await pool.query('INSERT INTO events (id, type, payload) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+        event?.id,
+        event?.type,
+        payloads[i],
+      ]);
     });
     const baselineSeconds = (performance.now() - baselineStarted) / 1000;
     await pool.end();
@@ -220,11 +288,21 @@ export async function benchLoad(options: { clicks?: number; events?: number } = 
       p99Ms: round(percentile(webhookDurations, 99), 2),
       appliedPerSecond: round(unique.length / appliedSeconds),
     };
-    const baseline = { eventsPerSecond: round(payloads.length / baselineSeconds), p99Ms: round(percentile(baselineDurations, 99), 2) };
+    const baseline = {
+      eventsPerSecond: round(payloads.length / baselineSeconds),
+      p99Ms: round(percentile(baselineDurations, 99), 2),
+    };
     const ourStats = stats(ours);
     const boltStats = stats(bareBolt);
     return {
-      ack: { requests: clicks, concurrency: 50, countersign: ourStats, bareBolt: boltStats, p99Ratio: round(ourStats.p99Ms / boltStats.p99Ms, 2), correct: ackCorrect },
+      ack: {
+        requests: clicks,
+        concurrency: 50,
+        countersign: ourStats,
+        bareBolt: boltStats,
+        p99Ratio: round(ourStats.p99Ms / boltStats.p99Ms, 2),
+        correct: ackCorrect,
+      },
       webhooks: {
         events: payloads.length,
         duplicates: payloads.length - unique.length,

@@ -44,13 +44,20 @@ if (!only || only === 'load') {
     'ack p50 ms': { countersign: r.ack.countersign.p50Ms, 'bare Bolt': r.ack.bareBolt.p50Ms },
     'ack p99 ms': { countersign: r.ack.countersign.p99Ms, 'bare Bolt': r.ack.bareBolt.p99Ms },
   });
-  console.log(`ack: p99 ratio ${r.ack.p99Ratio}× (target ≤ 1.5×, p99 < 100 ms); all ${r.ack.requests} approvals made one link each: ${r.ack.correct}`);
+  console.log(
+    `ack: p99 ratio ${r.ack.p99Ratio}× (target ≤ 1.5×, p99 < 100 ms); all ${r.ack.requests} approvals made one link each: ${r.ack.correct}`,
+  );
   console.table({
-    'events/s': { countersign: r.webhooks.countersign.eventsPerSecond, 'pg baseline': r.webhooks.baseline.eventsPerSecond },
+    'events/s': {
+      countersign: r.webhooks.countersign.eventsPerSecond,
+      'pg baseline': r.webhooks.baseline.eventsPerSecond,
+    },
     'p99 ms': { countersign: r.webhooks.countersign.p99Ms, 'pg baseline': r.webhooks.baseline.p99Ms },
     'applied/s': { countersign: r.webhooks.countersign.appliedPerSecond, 'pg baseline': '—' },
   });
-  console.log(`webhooks: ${r.webhooks.ratio}× the baseline (target ≥ 0.5×); final state correct: ${r.webhooks.correct}`);
+  console.log(
+    `webhooks: ${r.webhooks.ratio}× the baseline (target ≥ 0.5×); final state correct: ${r.webhooks.correct}`,
+  );
   console.table(r.memory);
   if (!r.ack.correct || !r.webhooks.correct) process.exitCode = 1;
 }

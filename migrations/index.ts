@@ -1,7 +1,12 @@
 import { Initial1795237615791 } from './1795237615791-Initial.js';
 import { Conversations1795238163930 } from './1795238163930-Conversations.js';
-import { StripeEventInbox1795240742111 } from './1795240742111-StripeEventInbox.js';
 import { PaymentLinkAttempts1795238847700 } from './1795238847700-PaymentLinkAttempts.js';
+import { StripeEventInbox1795240742111 } from './1795240742111-StripeEventInbox.js';
 
 /** Every migration, oldest first. Imported explicitly so the same list runs from `src` (tsx, jest) and `dist`. */
-export const MIGRATIONS = [Initial1795237615791, Conversations1795238163930, PaymentLinkAttempts1795238847700, StripeEventInbox1795240742111];
+export const MIGRATIONS = [
+  Initial1795237615791,
+  Conversations1795238163930,
+  PaymentLinkAttempts1795238847700,
+  StripeEventInbox1795240742111,
+];

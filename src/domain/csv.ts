@@ -15,5 +15,5 @@ export function csvCell(value: string | number | bigint | boolean | Date | null 
 
 /** Rows to CSV text with CRLF line ends, as RFC 4180 specifies. */
 export function toCsv(rows: readonly (readonly Parameters<typeof csvCell>[0][])[]): string {
-  return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return `${rows.map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }

@@ -56,6 +56,16 @@ export async function enqueue(manager: EntityManager, item: OutboxItem, dedupeKe
   );
 }
 
+/** The Slack side of a state change: re-render every copy of the card, then post each notice in the thread. */
+export async function queueCardUpdate(
+  manager: EntityManager,
+  requestId: string,
+  ...notices: ThreadNotice[]
+): Promise<void> {
+  await enqueue(manager, { kind: 'update_card', requestId });
+  for (const notice of notices) await enqueue(manager, { kind: 'thread_reply', requestId, notice });
+}
+
 /**
  * Claims up to `limit` due items. Claiming pushes `next_attempt_at` out by `leaseSeconds`, so other
  * workers (other instances) skip them while this one delivers; if this process dies, the lease

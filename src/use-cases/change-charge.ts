@@ -1,6 +1,6 @@
 import { mayChange } from '../domain/authorization.js';
 import { checkTransition, describeStatus } from '../domain/charge-status.js';
-import { enqueue } from '../outbox/outbox.js';
+import { queueCardUpdate } from '../outbox/outbox.js';
 import { findChargeRequest, transitionChargeRequest } from '../persistence/charge-requests.js';
 import { deactivatePaymentLink } from '../stripe/payment-links.js';
 import type { ActionResult, ChargeDeps } from './charge-deps.js';
@@ -77,12 +77,7 @@ export async function cancelCharge(deps: ChargeDeps, click: Change): Promise<Act
       details: { linkDeactivated },
     });
     if (result.ok) {
-      await enqueue(manager, { kind: 'update_card', requestId: request.id });
-      await enqueue(manager, {
-        kind: 'thread_reply',
-        requestId: request.id,
-        notice: { type: 'canceled', by: click.userId, linkDeactivated },
-      });
+      await queueCardUpdate(manager, request.id, { type: 'canceled', by: click.userId, linkDeactivated });
     }
     return result;
   });

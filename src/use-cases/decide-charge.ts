@@ -4,7 +4,7 @@ import { mayDecide } from '../domain/authorization.js';
 import { type ChargeRequest, moneyOf } from '../domain/charge-request.js';
 import { describeStatus } from '../domain/charge-status.js';
 import { approvalsRequired } from '../domain/policy.js';
-import { enqueue } from '../outbox/outbox.js';
+import { queueCardUpdate } from '../outbox/outbox.js';
 import { countApprovals, recordDecisionOnce } from '../persistence/approvals.js';
 import { appendAudit } from '../persistence/audit.js';
 import { findChargeRequest, transitionChargeRequest } from '../persistence/charge-requests.js';
@@ -115,12 +115,7 @@ export async function approveCharge(deps: ChargeDeps, click: DecisionClick): Pro
         version: request.version,
         details: { approvals, required },
       });
-      await enqueue(manager, { kind: 'update_card', requestId: request.id });
-      await enqueue(manager, {
-        kind: 'thread_reply',
-        requestId: request.id,
-        notice: { type: 'approval_progress', by: click.userId, approvals, required },
-      });
+      await queueCardUpdate(manager, request.id, { type: 'approval_progress', by: click.userId, approvals, required });
       return {
         ok: true,
         message: `Your approval is recorded (${approvals} of ${required}). Another approver must approve ${request.reference} too.`,
@@ -139,12 +134,7 @@ export async function approveCharge(deps: ChargeDeps, click: DecisionClick): Pro
         ok: false,
         message: `${request.reference} was decided by someone else a moment ago. Nothing was changed.`,
       };
-    await enqueue(manager, { kind: 'update_card', requestId: request.id });
-    await enqueue(manager, {
-      kind: 'thread_reply',
-      requestId: request.id,
-      notice: { type: 'approved', by: click.userId },
-    });
+    await queueCardUpdate(manager, request.id, { type: 'approved', by: click.userId });
     return { ok: true, approved: true };
   });
   deps.wakeOutbox();
@@ -181,12 +171,7 @@ export async function rejectCharge(deps: ChargeDeps, click: DecisionClick & { re
       decision: 'rejected',
       reason,
     });
-    await enqueue(manager, { kind: 'update_card', requestId: request.id });
-    await enqueue(manager, {
-      kind: 'thread_reply',
-      requestId: request.id,
-      notice: { type: 'rejected', by: click.userId, reason },
-    });
+    await queueCardUpdate(manager, request.id, { type: 'rejected', by: click.userId, reason });
     return { ok: true };
   });
   deps.wakeOutbox();

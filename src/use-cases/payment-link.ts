@@ -1,5 +1,5 @@
 import type { ChargeRequest } from '../domain/charge-request.js';
-import { enqueue } from '../outbox/outbox.js';
+import { queueCardUpdate } from '../outbox/outbox.js';
 import { findChargeRequest, transitionChargeRequest } from '../persistence/charge-requests.js';
 import { classifyStripeError, createPaymentLink, deactivatePaymentLink } from '../stripe/payment-links.js';
 import type { ActionResult, ChargeDeps } from './charge-deps.js';
@@ -42,12 +42,7 @@ export async function issuePaymentLink(deps: ChargeDeps, requestId: string): Pro
       details: { paymentLinkId: link.id, linkAttempt: request.linkAttempt },
     });
     if (result.ok) {
-      await enqueue(manager, { kind: 'update_card', requestId: request.id });
-      await enqueue(manager, {
-        kind: 'thread_reply',
-        requestId: request.id,
-        notice: { type: 'link_created', url: link.url },
-      });
+      await queueCardUpdate(manager, request.id, { type: 'link_created', url: link.url });
     }
     return result;
   });
@@ -73,8 +68,7 @@ async function failLink(deps: ChargeDeps, request: ChargeRequest, reason: string
       details: { reason },
     });
     if (result.ok) {
-      await enqueue(manager, { kind: 'update_card', requestId: request.id });
-      await enqueue(manager, { kind: 'thread_reply', requestId: request.id, notice: { type: 'link_failed', reason } });
+      await queueCardUpdate(manager, request.id, { type: 'link_failed', reason });
     }
   });
   deps.wakeOutbox();
@@ -102,7 +96,7 @@ export async function retryPaymentLink(
       // A new attempt number means a new idempotency key: Stripe would replay the stored failure.
       changes: { linkAttempt: request.linkAttempt + 1, lastError: null },
     });
-    if (result.ok) await enqueue(manager, { kind: 'update_card', requestId: request.id });
+    if (result.ok) await queueCardUpdate(manager, request.id);
     return result;
   });
   deps.wakeOutbox();

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ChargeRequestEntity } from '../db/entities.js';
 import { type Actor, type ChargeRequest, moneyOf, parseReference } from '../domain/charge-request.js';
 import { formatMoney, type Money, parseMoney } from '../domain/money.js';
-import { enqueue } from '../outbox/outbox.js';
+import { enqueue, queueCardUpdate } from '../outbox/outbox.js';
 import {
   createChargeRequest,
   findChargeRequestByNumber,
@@ -165,12 +165,7 @@ export async function reviseCharge(
       details: { changes },
     });
     if (moved.ok) {
-      await enqueue(manager, { kind: 'update_card', requestId: current.id });
-      await enqueue(manager, {
-        kind: 'thread_reply',
-        requestId: current.id,
-        notice: { type: 'revised', version: moved.request.version, changes },
-      });
+      await queueCardUpdate(manager, current.id, { type: 'revised', version: moved.request.version, changes });
     }
     return moved;
   });

@@ -4,7 +4,7 @@ import { ChargeRequestEntity } from '../db/entities.js';
 import type { ChargeAction } from '../domain/charge-status.js';
 import { type PaymentFact, planPaymentSteps } from '../domain/payment-events.js';
 import type { Logger } from '../logger.js';
-import { enqueue, type ThreadNotice } from '../outbox/outbox.js';
+import { queueCardUpdate, type ThreadNotice } from '../outbox/outbox.js';
 import { appendAudit } from '../persistence/audit.js';
 import { findChargeRequest, type TransitionChanges, transitionChargeRequest } from '../persistence/charge-requests.js';
 import { type RequestLocator, translateStripeEvent } from '../stripe/events.js';
@@ -167,8 +167,7 @@ async function applyFact(
     notices.push(noticeFor(step.action, fact, current, wasCanceled));
   }
   if (notices.length === 0) return 'no_change';
-  await enqueue(manager, { kind: 'update_card', requestId });
-  for (const notice of notices) await enqueue(manager, { kind: 'thread_reply', requestId, notice });
+  await queueCardUpdate(manager, requestId, ...notices);
   return 'applied';
 }
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import pg from 'pg';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { startFakeSlack } from '../support/fake-slack.js';
+import { query } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
 
 let t: TestApp | undefined;
@@ -14,15 +14,7 @@ afterEach(async () => {
   t = undefined;
 });
 
-async function outbox(url: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query('SELECT kind, status, attempts, last_error FROM slack_outbox ORDER BY id')).rows;
-  } finally {
-    await client.end();
-  }
-}
+const outbox = (url: string) => query(url, 'SELECT kind, status, attempts, last_error FROM slack_outbox ORDER BY id');
 
 describe('Slack updates through the outbox', () => {
   test('when Slack answers 500 and then 429 with Retry-After, then the card is delivered once after recovery', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import pg from 'pg';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { query } from '../support/flows.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -10,15 +10,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function rows(sql: string): Promise<Record<string, unknown>[]> {
-  const client = new pg.Client({ connectionString: t.databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const rows = (sql: string) => query(t.databaseUrl, sql);
 
 describe('/charges', () => {
   test('when a member runs /charges new without any model configured, then the same proposal and card appear', async () => {

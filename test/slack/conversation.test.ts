@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import pg from 'pg';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { proposeOnce } from '../support/fake-openai.js';
 import { eventEnvelope, mentionEvent, messageEvent } from '../support/fake-slack.js';
+import { query as sql } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
 
 let t: TestApp | undefined;
@@ -14,16 +14,6 @@ afterEach(async () => {
   await t?.stop();
   t = undefined;
 });
-
-async function sql<T = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 const acme = { customer_name: 'Acme Corp', amount: '1,200', currency: 'USD', description: 'Q3 onboarding workshop' };
 const cardPost = (c: { args: Record<string, unknown> }) => Array.isArray(c.args.blocks);

@@ -121,4 +121,49 @@ describe('npm start', () => {
     second.run.child.kill('SIGTERM');
     expect(await second.run.exited).toBe(0);
   }, 120_000);
+
+  test('when a process manager sends SIGTERM to `npm start`, then the app and its database stop cleanly', async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'countersign-npm-'));
+    chmodSync(cwd, 0o755);
+    const port = await freePort();
+    // npm runs the script through a shell: only if that shell hands over to node does the signal
+    // arrive. Its own process group lets the test clean up whatever is left if it does not.
+    const child = spawn('npm', ['start', '--silent'], {
+      cwd: path.resolve('.'),
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: cwd,
+        PORT: String(port),
+        DATA_DIR: path.join(cwd, 'data'),
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    child.stdout?.on('data', (d) => (output += d));
+    child.stderr?.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const app: Run = { child, output: () => output, exited };
+    try {
+      await waitFor(
+        '/readyz 200',
+        async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined),
+        app,
+      );
+      const postgresPid = Number(readFileSync(path.join(cwd, 'data/postgres/postmaster.pid'), 'utf8').split('\n')[0]);
+      child.kill('SIGTERM'); // to npm only, as a process manager would
+      for (let i = 0; i < 100 && !(output.includes('stopped cleanly') && !isAlive(postgresPid)); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(output).toContain('stopped cleanly');
+      expect(isAlive(postgresPid)).toBe(false);
+    } finally {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // the group is already gone
+      }
+    }
+  }, 120_000);
 });

@@ -1,8 +1,8 @@
 import { mayChange } from '../domain/authorization.js';
 import { checkTransition, describeStatus } from '../domain/charge-status.js';
-import { queueCardUpdate } from '../outbox/outbox.js';
-import { findChargeRequest, transitionChargeRequest } from '../persistence/charge-requests.js';
+import { findChargeRequest } from '../persistence/charge-requests.js';
 import { deactivatePaymentLink } from '../stripe/payment-links.js';
+import { changeState } from './change-state.js';
 import type { ActionResult, ChargeDeps } from './charge-deps.js';
 import { type ProposalInput, type ProposalResult, reviseCharge } from './propose-charge.js';
 
@@ -67,21 +67,18 @@ export async function cancelCharge(deps: ChargeDeps, click: Change): Promise<Act
       };
     }
   }
-  const moved = await deps.dataSource.transaction(async (manager) => {
-    const result = await transitionChargeRequest(manager, {
+  const moved = await changeState(
+    deps,
+    {
       id: request.id,
       action: 'cancel',
       expected: { status: request.status, version: request.version },
       actor: click.userId,
       changes: { closedAt: new Date() },
       details: { linkDeactivated },
-    });
-    if (result.ok) {
-      await queueCardUpdate(manager, request.id, { type: 'canceled', by: click.userId, linkDeactivated });
-    }
-    return result;
-  });
-  deps.wakeOutbox();
+    },
+    [{ type: 'canceled', by: click.userId, linkDeactivated }],
+  );
   if (!moved.ok)
     return { ok: false, message: `${request.reference} changed a moment ago; look at the card and try again.` };
   return { ok: true };

@@ -7,7 +7,8 @@ import { approvalsRequired } from '../domain/policy.js';
 import { queueCardUpdate } from '../outbox/outbox.js';
 import { countApprovals, recordDecisionOnce } from '../persistence/approvals.js';
 import { appendAudit } from '../persistence/audit.js';
-import { findChargeRequest, transitionChargeRequest } from '../persistence/charge-requests.js';
+import { findChargeRequest } from '../persistence/charge-requests.js';
+import { transitionWithUpdates } from './change-state.js';
 import type { ActionResult, ChargeDeps } from './charge-deps.js';
 import { describeViolations, enforcePolicy } from './enforce-policy.js';
 import { issuePaymentLink } from './payment-link.js';
@@ -121,20 +122,23 @@ export async function approveCharge(deps: ChargeDeps, click: DecisionClick): Pro
         message: `Your approval is recorded (${approvals} of ${required}). Another approver must approve ${request.reference} too.`,
       };
     }
-    const moved = await transitionChargeRequest(manager, {
-      id: request.id,
-      action: 'approve',
-      expected: { status: 'pending_approval', version: click.version },
-      actor: click.userId,
-      changes: { approvedAt: new Date() },
-      details: { approvals, required },
-    });
+    const moved = await transitionWithUpdates(
+      manager,
+      {
+        id: request.id,
+        action: 'approve',
+        expected: { status: 'pending_approval', version: click.version },
+        actor: click.userId,
+        changes: { approvedAt: new Date() },
+        details: { approvals, required },
+      },
+      [{ type: 'approved', by: click.userId }],
+    );
     if (!moved.ok)
       return {
         ok: false,
         message: `${request.reference} was decided by someone else a moment ago. Nothing was changed.`,
       };
-    await queueCardUpdate(manager, request.id, { type: 'approved', by: click.userId });
     return { ok: true, approved: true };
   });
   deps.wakeOutbox();
@@ -151,14 +155,18 @@ export async function rejectCharge(deps: ChargeDeps, click: DecisionClick & { re
     const checked = checkDecision(deps, await lockRequest(manager, click.requestId), click, isApprover);
     if (!checked.ok) return checked;
     const { request } = checked;
-    const moved = await transitionChargeRequest(manager, {
-      id: request.id,
-      action: 'reject',
-      expected: { status: 'pending_approval', version: click.version },
-      actor: click.userId,
-      changes: { closedAt: new Date() },
-      details: { reason },
-    });
+    const moved = await transitionWithUpdates(
+      manager,
+      {
+        id: request.id,
+        action: 'reject',
+        expected: { status: 'pending_approval', version: click.version },
+        actor: click.userId,
+        changes: { closedAt: new Date() },
+        details: { reason },
+      },
+      [{ type: 'rejected', by: click.userId, reason }],
+    );
     if (!moved.ok)
       return {
         ok: false,
@@ -171,7 +179,6 @@ export async function rejectCharge(deps: ChargeDeps, click: DecisionClick & { re
       decision: 'rejected',
       reason,
     });
-    await queueCardUpdate(manager, request.id, { type: 'rejected', by: click.userId, reason });
     return { ok: true };
   });
   deps.wakeOutbox();

@@ -1,7 +1,7 @@
 import type { ChargeRequest } from '../domain/charge-request.js';
-import { queueCardUpdate } from '../outbox/outbox.js';
-import { findChargeRequest, transitionChargeRequest } from '../persistence/charge-requests.js';
+import { findChargeRequest } from '../persistence/charge-requests.js';
 import { classifyStripeError, createPaymentLink, deactivatePaymentLink } from '../stripe/payment-links.js';
+import { changeState } from './change-state.js';
 import type { ActionResult, ChargeDeps } from './charge-deps.js';
 
 /**
@@ -32,21 +32,18 @@ export async function issuePaymentLink(deps: ChargeDeps, requestId: string): Pro
     return;
   }
 
-  const moved = await deps.dataSource.transaction(async (manager) => {
-    const result = await transitionChargeRequest(manager, {
+  const moved = await changeState(
+    deps,
+    {
       id: request.id,
       action: 'create_link',
       expected: { status: 'approved', version: request.version },
       actor: 'system',
       changes: { paymentLinkId: link.id, paymentLinkUrl: link.url, linkCreatedAt: new Date(), lastError: null },
       details: { paymentLinkId: link.id, linkAttempt: request.linkAttempt },
-    });
-    if (result.ok) {
-      await queueCardUpdate(manager, request.id, { type: 'link_created', url: link.url });
-    }
-    return result;
-  });
-  deps.wakeOutbox();
+    },
+    [{ type: 'link_created', url: link.url }],
+  );
   if (moved.ok) {
     log.info({ paymentLinkId: link.id }, 'payment link created');
   } else if (moved.current?.paymentLinkId !== link.id && moved.current?.status === 'canceled') {
@@ -58,20 +55,18 @@ export async function issuePaymentLink(deps: ChargeDeps, requestId: string): Pro
 }
 
 async function failLink(deps: ChargeDeps, request: ChargeRequest, reason: string): Promise<void> {
-  await deps.dataSource.transaction(async (manager) => {
-    const result = await transitionChargeRequest(manager, {
+  await changeState(
+    deps,
+    {
       id: request.id,
       action: 'fail_link',
       expected: { status: 'approved', version: request.version },
       actor: 'system',
       changes: { lastError: reason },
       details: { reason },
-    });
-    if (result.ok) {
-      await queueCardUpdate(manager, request.id, { type: 'link_failed', reason });
-    }
-  });
-  deps.wakeOutbox();
+    },
+    [{ type: 'link_failed', reason }],
+  );
 }
 
 /** Retry after a permanent failure (a fixed key, a granted permission): approvers only. */
@@ -87,19 +82,14 @@ export async function retryPaymentLink(
       message: `Only finance approvers can retry the payment link of ${request.reference}. Nothing was changed.`,
     };
   }
-  const moved = await deps.dataSource.transaction(async (manager) => {
-    const result = await transitionChargeRequest(manager, {
-      id: request.id,
-      action: 'retry_link',
-      expected: { status: request.status, version: request.version },
-      actor: click.userId,
-      // A new attempt number means a new idempotency key: Stripe would replay the stored failure.
-      changes: { linkAttempt: request.linkAttempt + 1, lastError: null },
-    });
-    if (result.ok) await queueCardUpdate(manager, request.id);
-    return result;
+  const moved = await changeState(deps, {
+    id: request.id,
+    action: 'retry_link',
+    expected: { status: request.status, version: request.version },
+    actor: click.userId,
+    // A new attempt number means a new idempotency key: Stripe would replay the stored failure.
+    changes: { linkAttempt: request.linkAttempt + 1, lastError: null },
   });
-  deps.wakeOutbox();
   if (!moved.ok) return { ok: false, message: `${request.reference} cannot be retried now: ${moved.message}.` };
   await issuePaymentLink(deps, request.id);
   return { ok: true };

@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { ChargeRequestEntity } from '../db/entities.js';
 import { type Actor, type ChargeRequest, moneyOf, parseReference } from '../domain/charge-request.js';
 import { formatMoney, type Money, parseMoney } from '../domain/money.js';
-import { enqueue, queueCardUpdate } from '../outbox/outbox.js';
+import { enqueue } from '../outbox/outbox.js';
 import {
   createChargeRequest,
   findChargeRequestByNumber,
   type TransitionChanges,
-  transitionChargeRequest,
 } from '../persistence/charge-requests.js';
+import { transitionWithUpdates } from './change-state.js';
 import { describeViolations, enforcePolicy, type PolicyDeps } from './enforce-policy.js';
 
 /**
@@ -156,18 +156,18 @@ export async function reviseCharge(
       createdAt: current.createdAt,
     });
     if (violations.length > 0) return { ok: false as const, problems: describeViolations(violations) };
-    const moved = await transitionChargeRequest(manager, {
-      id: current.id,
-      action: 'edit',
-      expected: { status: current.status, version: current.version },
-      actor,
-      changes: next,
-      details: { changes },
-    });
-    if (moved.ok) {
-      await queueCardUpdate(manager, current.id, { type: 'revised', version: moved.request.version, changes });
-    }
-    return moved;
+    return transitionWithUpdates(
+      manager,
+      {
+        id: current.id,
+        action: 'edit',
+        expected: { status: current.status, version: current.version },
+        actor,
+        changes: next,
+        details: { changes },
+      },
+      [{ type: 'revised', version: current.version + 1, changes }],
+    );
   });
   deps.wakeOutbox();
   if ('problems' in result) return result;

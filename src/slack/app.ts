@@ -47,7 +47,12 @@ export function createSlackApp(config: Config, http: Express, deps: SlackDeps, l
   const log = boltLogger(logger);
   const socket = Boolean(config.slack.appToken);
   const receiver = socket
-    ? new SocketModeReceiver({ appToken: config.slack.appToken ?? '', logger: log })
+    ? new SocketModeReceiver({
+        appToken: config.slack.appToken ?? '',
+        logger: log,
+        // Bolt hands these to the Socket Mode client, whose apps.connections.open must honour SLACK_API_URL too.
+        installerOptions: { clientOptions: clientOptions(config) },
+      })
     : new ExpressReceiver({
         signingSecret: config.slack.signingSecret ?? '',
         app: http,

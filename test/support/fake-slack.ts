@@ -18,6 +18,7 @@ export const TEAM_ID = 'T0TEAM';
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const failures: { method: string; failure: Failure }[] = [];
+  const socket = { url: '' };
   let ts = 1_700_000_100;
   // Assigned once the server listens; the handler reads it only for later requests.
   let server: FakeServer;
@@ -63,6 +64,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         sendJson(res, 200, { ok: true, channel: args.channel, ts: `${ts}.000100`, message: { text: args.text } });
         return;
       }
+      case 'apps.connections.open':
+        sendJson(res, 200, socket.url ? { ok: true, url: socket.url } : { ok: false, error: 'no_socket_mode' });
+        return;
       case 'conversations.open':
         sendJson(res, 200, { ok: true, channel: { id: `D${String(args.users)}` } });
         return;
@@ -89,7 +93,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         sendJson(res, 200, { ok: true });
     }
   });
-  return new FakeSlack(server, calls, failures);
+  return new FakeSlack(server, calls, failures, socket);
 }
 
 /** The file inside a multipart/form-data upload (or the raw body when it is not multipart). */
@@ -118,6 +122,8 @@ export class FakeSlack {
     private readonly server: FakeServer,
     readonly calls: SlackCall[],
     private readonly failures: { method: string; failure: Failure }[],
+    /** Where apps.connections.open sends Socket Mode clients. */
+    readonly socket: { url: string },
   ) {}
 
   get apiUrl(): string {

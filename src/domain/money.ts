@@ -199,6 +199,8 @@ function splitNumber(raw: string, cur: CurrencyInfo): { whole: string; fraction:
     },
   };
   if (!/^[0-9][0-9.,\s'’]*$/.test(raw) || !/[0-9]$/.test(raw)) return notANumber;
+  // Spaces and apostrophes group thousands ("1 234,56", "1'234.50") only when exactly three digits
+  // follow; they become "_" so the grouping check below treats them like any separator.
   const s = raw.replace(GROUPING_SPACES, (m, offset: number) =>
     /^\d{3}(\D|$)/.test(raw.slice(offset + m.length)) ? '_' : m,
   );

@@ -59,9 +59,6 @@ async function lockRequest(manager: EntityManager, id: string): Promise<ChargeRe
  */
 export async function approveCharge(deps: ChargeDeps, click: DecisionClick): Promise<ActionResult> {
   const isApprover = await deps.approvers.isApprover(click.userId);
-  const early = checkDecision(deps, await findChargeRequest(deps.dataSource, click.requestId), click, isApprover);
-  if (!early.ok) return early;
-
   const outcome = await deps.dataSource.transaction(async (manager): Promise<ActionResult & { approved?: boolean }> => {
     const checked = checkDecision(deps, await lockRequest(manager, click.requestId), click, isApprover);
     if (!checked.ok) return checked;

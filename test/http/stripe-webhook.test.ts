@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
+import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
 import { ADMINS, startTestApp, type TestApp } from '../support/app.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { FakeStripe } from '../support/fake-stripe.js';
-import { approvedWithLink, ephemeral, query, waitForStatus } from '../support/flows.js';
+import { approvedWithLink, click, ephemeral, query, waitForStatus } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
 import { charge, checkoutSession, postStripeEvent, stripeEvent, WEBHOOK_SECRETS } from '../support/stripe-events.js';
 
@@ -236,6 +237,23 @@ test('events stored but not yet applied when the app stopped are applied after a
   });
   expect(await applied(app, [event.id])).toEqual(['applied']);
   await waitForStatus(app, request.id, 'paid');
+});
+
+test('a payment that arrives after cancellation is still recorded, and the thread is told to consider a refund', async () => {
+  const t = await start();
+  const request = await approvedWithLink(t);
+  await click(t, CARD_ACTIONS.cancel, `${request.id}:1`, 'U0REQUESTER');
+  await waitForStatus(t, request.id, 'canceled');
+  // The customer paid in the moment before the link was deactivated: the money arrived regardless.
+  const event = stripeEvent('checkout.session.completed', checkoutSession(request.paymentLinkId));
+  await postStripeEvent(t.base, event);
+  expect(await applied(t, [event.id])).toEqual(['applied']);
+  const [row] = await query(t.databaseUrl, 'SELECT status, amount_received_minor FROM charge_requests WHERE id = $1', [
+    request.id,
+  ]);
+  expect(row).toEqual({ status: 'paid', amount_received_minor: '120000' });
+  const reply = await t.slack.waitForCall('chat.postMessage', (c) => String(c.args.text).startsWith('Paid ✅'));
+  expect(reply.args.text).toContain('The request had been canceled; consider refunding the payment.');
 });
 
 describe('reconciliation', () => {

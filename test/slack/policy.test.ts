@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
+import { MODALS } from '../../src/slack/blocks/modals.js';
 import { APPROVERS, startTestApp, type TestApp } from '../support/app.js';
-import { eventEnvelope, type FakeSlack, mentionEvent, startFakeSlack } from '../support/fake-slack.js';
+import { eventEnvelope, type FakeSlack, mentionEvent, startFakeSlack, viewSubmission } from '../support/fake-slack.js';
 import { FakeStripe } from '../support/fake-stripe.js';
 import { click, ephemeral, propose, query, statusOf, waitForStatus } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
@@ -90,6 +91,30 @@ test('when the agent proposes over a limit, the tool tells the model which rule 
   expect(JSON.stringify(app.openai?.requests[1]?.body.input)).toContain('policy max per request');
   expect(await query(app.databaseUrl, 'SELECT id FROM charge_requests')).toEqual([]);
   expect((await refusals(app)).map((r) => r.details.rules)).toEqual([['max_per_request']]);
+});
+
+test('an edit is checked against the policy too: over the maximum it is refused and the version stays', async () => {
+  const app = await start({ POLICY_MAX_PER_REQUEST: 'USD:5000' });
+  const request = await propose(app, 'new 4000 USD Acme');
+  await app
+    .postInteraction(
+      viewSubmission(MODALS.edit, `${request.id}:1`, 'U0REQUESTER', {
+        amount: '6000',
+        currency: 'USD',
+        customer: 'Acme',
+        description: 'x',
+      }),
+    )
+    .then(async (res) => {
+      expect(await res.json()).toMatchObject({
+        response_action: 'errors',
+        errors: { amount: '$6,000.00 is above the maximum of $5,000.00 per request.' },
+      });
+    });
+  expect(await query(app.databaseUrl, 'SELECT version, amount_minor FROM charge_requests')).toEqual([
+    { version: 1, amount_minor: '400000' },
+  ]);
+  expect((await refusals(app)).map((r) => [r.details.stage, r.details.rules])).toEqual([['edit', ['max_per_request']]]);
 });
 
 describe('spending policy at approval', () => {

@@ -25,7 +25,7 @@ export async function benchReports(rows = 1_000_000, runs = 11): Promise<ReportB
   const database = await openDatabase({ databaseUrl: server.url('bench_reports'), dataDir: '.data' }, logger);
   try {
     const seedStarted = performance.now();
-    await database.dataSource.query(
+    await database.db.query(
       `INSERT INTO charge_requests (status, source, team_id, channel_id, requester_id, customer_name, description,
          amount_minor, currency, created_at, approved_at, link_created_at, paid_at, amount_received_minor)
        SELECT s.status, 'agent', 'T0', 'C' || (g % 50), 'U' || (g % 200), 'Customer ' || (g % 5000), 'seeded',
@@ -41,15 +41,15 @@ export async function benchReports(rows = 1_000_000, runs = 11): Promise<ReportB
          LATERAL (SELECT (ARRAY['paid','paid','paid','link_created','pending_approval','rejected','canceled','refunded','approved','link_failed'])[1 + (g % 10)] AS status) s`,
       [rows],
     );
-    await database.dataSource.query(
+    await database.db.query(
       `INSERT INTO charge_approvals (charge_request_id, version, approver_id, decision, created_at)
        SELECT id, 1, 'UFIN' || (number % 5), 'approved', approved_at FROM charge_requests WHERE approved_at IS NOT NULL`,
     );
-    await database.dataSource.query(
+    await database.db.query(
       `INSERT INTO agent_runs (team_id, channel_id, user_id, model, input_tokens, output_tokens, total_tokens, latency_ms, outcome, created_at)
        SELECT 'T0', channel_id, requester_id, 'gpt-5-mini', 1500, 200, 1700, 900, 'proposed', created_at FROM charge_requests`,
     );
-    await database.dataSource.query('VACUUM ANALYZE');
+    await database.db.query('VACUUM ANALYZE');
     const seedSeconds = round((performance.now() - seedStarted) / 1000);
 
     const prices = { inputPerMTokUsd: '0.25', outputPerMTokUsd: '2.00' };
@@ -70,7 +70,7 @@ export async function benchReports(rows = 1_000_000, runs = 11): Promise<ReportB
       const times: number[] = [];
       for (let i = 0; i < runs; i++) {
         const started = performance.now();
-        await buildUsageReport(database.dataSource.manager, period.period, prices, c.by);
+        await buildUsageReport(database.db, period.period, prices, c.by);
         times.push(performance.now() - started);
       }
       reports.push({ name: c.name, medianMs: round(median(times)), runs });

@@ -2,6 +2,7 @@ import { Initial1795237615791 } from './1795237615791-Initial.js';
 import { Conversations1795238163930 } from './1795238163930-Conversations.js';
 import { PaymentLinkAttempts1795238847700 } from './1795238847700-PaymentLinkAttempts.js';
 import { StripeEventInbox1795240742111 } from './1795240742111-StripeEventInbox.js';
+import { InboxBackoff1795400000000 } from './1795400000000-InboxBackoff.js';
 
 /** Every migration, oldest first. Imported explicitly so the same list runs from `src` (tsx, jest) and `dist`. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   Conversations1795238163930,
   PaymentLinkAttempts1795238847700,
   StripeEventInbox1795240742111,
+  InboxBackoff1795400000000,
 ];

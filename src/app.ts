@@ -2,20 +2,25 @@ import type { Server } from 'node:http';
 import { createLanguageModel } from './agent/model.js';
 import { type Config, missingFor } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
+import { listenForNotifications } from './db/notifications.js';
+import { type Clock, systemClock } from './domain/clock.js';
 import { createHttpApp, finishHttpApp } from './http/server.js';
 import { mountStripeWebhook } from './http/stripe-webhook.js';
+import { createInbox, startInboxWorker } from './inbox/worker.js';
 import { startPeriodic } from './jobs/periodic.js';
-import { startWorkerLoop } from './jobs/worker-loop.js';
+import type { WorkerLoop } from './jobs/worker-loop.js';
 import type { Logger } from './logger.js';
-import { type OutboxWorker, startOutboxWorker } from './outbox/worker.js';
+import { startOutboxWorker } from './outbox/worker.js';
+import { INBOX_CHANNEL, OUTBOX_CHANNEL } from './persistence/channels.js';
 import { createSlackApp, createSlackClient } from './slack/app.js';
 import { createApproverDirectory } from './slack/approvers.js';
 import { createSlackDelivery } from './slack/deliver.js';
-import { checkStripeAccess, createStripeClient, isTestMode, searchCustomers } from './stripe/client.js';
-import type { ChargeDeps } from './use-cases/charge-deps.js';
+import { checkStripeAccess, createStripeClient, isTestMode } from './stripe/client.js';
+import { createStripeGateway } from './stripe/gateway.js';
+import type { UseCaseDeps } from './use-cases/deps.js';
 import { sweepApprovedRequests } from './use-cases/payment-link.js';
 import { reconcilePayments } from './use-cases/reconcile-payments.js';
-import { drainStripeEvents, type PaymentEventDeps } from './use-cases/record-payment-event.js';
+import { applyStripeEvent } from './use-cases/record-payment-event.js';
 
 export interface RunningApp {
   readonly port: number;
@@ -30,14 +35,16 @@ export interface AppOptions {
   /** How often approved requests without a link are retried, and after how long (tests shorten it). */
   readonly linkSweepMs?: number;
   readonly linkSweepAfterSeconds?: number;
-  /** Stripe inbox polling interval when nothing wakes it (other instances' events). */
+  /** Stripe inbox polling interval when nothing wakes it. */
   readonly inboxPollMs?: number;
+  /** Where "now" comes from (tests move it). */
+  readonly clock?: Clock;
 }
 
 /** Wires the parts together and starts listening. Parts stop in the reverse order they started. */
 export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningApp> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }, logger);
-  const { dataSource } = database;
+  const { db } = database;
   const stoppers: (() => Promise<void>)[] = [() => database.close()];
   const stopAll = async () => {
     for (const stop of [...stoppers].reverse()) await stop();
@@ -45,23 +52,37 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   try {
     const http = createHttpApp({ logger, isReady: () => database.isReady() });
     const model = createLanguageModel(config.openai);
-    const stripe = createStripeClient(config.stripe);
+    const stripeClient = createStripeClient(config.stripe);
+    const stripe = stripeClient ? createStripeGateway(stripeClient) : undefined;
+    const clock = options.clock ?? systemClock;
     reportMissingFeatures(config, logger);
 
-    let outbox: OutboxWorker | undefined;
-    const wakeOutbox = () => outbox?.wake();
-    const policy = { policy: config.policy, timezone: config.reports.timezone };
-    const payments: PaymentEventDeps = { dataSource, wakeOutbox, stripe, logger };
-    const reconcile = stripe ? () => reconcilePayments({ ...payments, stripe }) : undefined;
+    // Workers are woken by NOTIFY from any instance's commit; polling is the safety net.
+    const workers = new Map<string, WorkerLoop>();
+    const listener = listenForNotifications(
+      database.url,
+      [OUTBOX_CHANNEL, INBOX_CHANNEL],
+      (channel) => workers.get(channel)?.wake(),
+      logger,
+    );
+    stoppers.push(() => listener.close());
+
+    const inbox = createInbox({ db, apply: (tx, event) => applyStripeEvent(tx, stripe, event), logger });
+    const inboxWorker = startInboxWorker(inbox, { logger, pollMs: options.inboxPollMs });
+    workers.set(INBOX_CHANNEL, inboxWorker);
+    stoppers.push(() => inboxWorker.stop());
+    const reconcile = stripe ? () => reconcilePayments({ db, logger, stripe, inbox }) : undefined;
 
     let slack: ReturnType<typeof createSlackApp> | undefined;
     if (missingFor(config, 'slack').length === 0) {
       const slackClient = createSlackClient(config, logger);
-      const worker = startOutboxWorker({
-        dataSource,
+      const policy = { rules: config.policy, timezone: config.reports.timezone };
+      const outbox = startOutboxWorker({
+        db,
         deliver: createSlackDelivery({
           client: slackClient,
-          dataSource,
+          db,
+          clock,
           testMode: isTestMode(config.stripe),
           financeChannelId: config.financeChannelId,
           policy,
@@ -69,11 +90,10 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         logger,
         pollMs: options.outboxPollMs,
       });
-      outbox = worker;
-      stoppers.push(() => worker.stop());
-      const charges: ChargeDeps = {
-        dataSource,
-        wakeOutbox,
+      workers.set(OUTBOX_CHANNEL, outbox);
+      stoppers.push(() => outbox.stop());
+      const useCases: UseCaseDeps = {
+        db,
         stripe,
         approvers: createApproverDirectory({
           userIds: config.people.approverUserIds,
@@ -83,23 +103,23 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         }),
         allowSelfApproval: config.people.allowSelfApproval,
         policy,
+        clock,
         logger,
       };
       slack = createSlackApp(
         config,
         http,
         {
+          useCases,
           agent: {
-            dataSource,
+            db,
             model,
             modelId: config.openai.model,
-            wakeOutbox,
             policy,
-            findCustomers: stripe ? (query) => searchCustomers(stripe, query) : undefined,
+            clock,
+            findCustomers: stripe ? (query) => stripe.searchCustomers(query) : undefined,
             logger,
           },
-          proposals: { dataSource, wakeOutbox, policy },
-          charges,
           admin: {
             adminUserIds: config.people.adminUserIds,
             reconcile,
@@ -116,25 +136,19 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       const sweep = startPeriodic(
         'payment-link-sweep',
         options.linkSweepMs ?? 15_000,
-        () => sweepApprovedRequests(charges, options.linkSweepAfterSeconds),
+        () => sweepApprovedRequests(useCases, options.linkSweepAfterSeconds),
         logger,
       );
       stoppers.push(() => sweep.stop());
     }
     if (reconcile && config.reconcileIntervalMs > 0) {
-      const job = startPeriodic('reconcile-payments', config.reconcileIntervalMs, reconcile, logger);
+      const job = startPeriodic('reconcile-payments', config.reconcileIntervalMs, reconcile, logger, {
+        singleton: { db, lockKey: 'countersign:reconcile-payments' },
+      });
       stoppers.push(() => job.stop());
     }
 
-    const inbox = startWorkerLoop({
-      name: 'stripe-inbox',
-      drainOnce: () => drainStripeEvents(payments),
-      logger,
-      pollMs: options.inboxPollMs,
-      concurrency: 3,
-    });
-    stoppers.push(() => inbox.stop());
-    mountStripeWebhook(http, config.stripe.webhookSecrets, { dataSource, wakeInbox: () => inbox.wake() }, logger);
+    mountStripeWebhook(http, config.stripe.webhookSecrets, { db }, logger);
     finishHttpApp(http, logger);
     const server = await listen(http, config.port);
     stoppers.push(() => closeServer(server, config.shutdownTimeoutMs, logger));
@@ -143,8 +157,8 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       await running.start();
       stoppers.push(() => running.stop());
     }
-    if (stripe) {
-      for (const problem of await checkStripeAccess(stripe)) logger.error({ problem }, 'Stripe key problem');
+    if (stripeClient) {
+      for (const problem of await checkStripeAccess(stripeClient)) logger.error({ problem }, 'Stripe key problem');
     }
     const port = (server.address() as { port: number }).port;
     logger.info(

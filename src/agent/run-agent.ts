@@ -1,5 +1,6 @@
 import { APICallError, generateText, isStepCount, type LanguageModel, type ModelMessage } from 'ai';
-import type { DataSource } from 'typeorm';
+import type { Db } from '../db/sql.js';
+import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
 import { recordAgentRun } from '../persistence/agent-runs.js';
 import { findThreadRequests } from '../persistence/charge-requests.js';
@@ -9,17 +10,18 @@ import {
   type ThreadKey,
   threadHistory,
 } from '../persistence/conversations.js';
-import type { PolicyDeps } from '../use-cases/enforce-policy.js';
+import type { CustomerMatch } from '../stripe/gateway.js';
+import type { PolicySettings } from '../use-cases/deps.js';
 import { proposeCharge, reviseCharge } from '../use-cases/propose-charge.js';
 import { AGENT_INSTRUCTIONS } from './instructions.js';
-import { type CustomerMatch, createAgentTools, type ProposeToolInput } from './tools.js';
+import { createAgentTools, type ProposeToolInput } from './tools.js';
 
 export interface AgentDeps {
-  readonly dataSource: DataSource;
+  readonly db: Db;
   readonly model: LanguageModel | undefined;
   readonly modelId: string;
-  readonly wakeOutbox: () => void;
-  readonly policy: PolicyDeps;
+  readonly policy: PolicySettings;
+  readonly clock: Clock;
   readonly findCustomers?: (query: string) => Promise<CustomerMatch[]>;
   readonly logger: Logger;
   /** Whole-turn limit for the model, all steps included. */
@@ -51,7 +53,7 @@ export async function runAgentTurn(
   hooks: { onAccepted?: () => Promise<void> } = {},
 ): Promise<TurnResult> {
   const thread: ThreadKey = { teamId: turn.teamId, channelId: turn.channelId, threadTs: turn.threadTs };
-  const fresh = await recordMessageOnce(deps.dataSource.manager, thread, turn.messageTs, {
+  const fresh = await recordMessageOnce(deps.db, thread, turn.messageTs, {
     role: 'user',
     userId: turn.userId,
     text: turn.text,
@@ -63,7 +65,7 @@ export async function runAgentTurn(
   const started = performance.now();
   const proposals: { requestId: string; created: boolean }[] = [];
   const scope = { teamId: turn.teamId, channelId: turn.channelId, threadTs: turn.threadTs };
-  const proposalDeps = { dataSource: deps.dataSource, wakeOutbox: deps.wakeOutbox, policy: deps.policy };
+  const proposalDeps = { db: deps.db, policy: deps.policy, clock: deps.clock };
   const toProposal = (input: ProposeToolInput) => ({
     customerName: input.customer_name,
     customerEmail: input.customer_email || undefined,
@@ -79,7 +81,7 @@ export async function runAgentTurn(
         toProposal(input),
       ),
     revise: (reference, input) => reviseCharge(proposalDeps, reference, turn.userId, toProposal(input), scope),
-    threadRequests: () => findThreadRequests(deps.dataSource, scope),
+    threadRequests: () => findThreadRequests(deps.db, scope),
     findCustomers: deps.findCustomers,
     onProposal: (p) => proposals.push(p),
   });
@@ -89,7 +91,7 @@ export async function runAgentTurn(
   let error: string | null = null;
   let usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
   try {
-    const history = await threadHistory(deps.dataSource.manager, thread, deps.historyTokenBudget ?? 4000);
+    const history = await threadHistory(deps.db, thread, deps.historyTokenBudget ?? 4000);
     const result = await generateText({
       model: deps.model,
       instructions: AGENT_INSTRUCTIONS,
@@ -122,12 +124,12 @@ export async function runAgentTurn(
   }
 
   const latencyMs = Math.round(performance.now() - started);
-  await recordMessageOnce(deps.dataSource.manager, thread, `reply:${turn.messageTs}`, {
+  await recordMessageOnce(deps.db, thread, `reply:${turn.messageTs}`, {
     role: 'assistant',
     userId: null,
     text: reply,
   });
-  await recordAgentRun(deps.dataSource.manager, {
+  await recordAgentRun(deps.db, {
     ...scope,
     userId: turn.userId,
     model: deps.modelId,

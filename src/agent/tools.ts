@@ -3,13 +3,8 @@ import { z } from 'zod';
 import { moneyOf } from '../domain/charge-request.js';
 import { describeStatus } from '../domain/charge-status.js';
 import { formatMoney } from '../domain/money.js';
+import type { CustomerMatch } from '../stripe/gateway.js';
 import type { ProposalResult } from '../use-cases/propose-charge.js';
-
-export interface CustomerMatch {
-  readonly id: string;
-  readonly name: string | null;
-  readonly email: string | null;
-}
 
 /** What the tools may do. Each is deterministic code of ours; none of them moves money. */
 export interface AgentToolPorts {
@@ -58,14 +53,22 @@ export function createAgentTools(ports: AgentToolPorts) {
         const result = input.update_reference
           ? await ports.revise(input.update_reference, input)
           : await ports.propose(input);
-        if (!result.ok) return { status: 'not_proposed', problems: result.problems };
+        if (!result.ok) {
+          return {
+            status: 'not_proposed',
+            code: result.code,
+            problems: result.problems?.map((p) => (p.field ? `${p.field}: ${p.message}` : p.message)) ?? [
+              result.message,
+            ],
+          };
+        }
         ports.onProposal({ requestId: result.request.id, created: result.created });
         const r = result.request;
         return {
           status: result.created ? 'proposed' : 'updated',
           reference: r.reference,
           version: r.version,
-          amount: `${formatMoney(moneyOf(r))} ${r.currency}`,
+          amount: formatMoney(moneyOf(r)),
           customer: r.customerName,
           next_step: 'An approval card is in the thread; a finance approver must approve it.',
         };
@@ -78,7 +81,7 @@ export function createAgentTools(ports: AgentToolPorts) {
         requests: (await ports.threadRequests()).map((r) => ({
           reference: r.reference,
           status: describeStatus(r.status),
-          amount: `${formatMoney(moneyOf(r))} ${r.currency}`,
+          amount: formatMoney(moneyOf(r)),
           customer: r.customerName,
           version: r.version,
         })),

@@ -3,8 +3,9 @@ import { MIGRATIONS } from '../../migrations/index.js';
 import { ENTITIES } from './entities.js';
 
 /**
- * The one place TypeORM is configured. `synchronize` stays off: the schema changes only through the
- * reviewed migrations in `migrations/`.
+ * TypeORM's only job here: the schema. The entity schemas describe the tables (so
+ * `npm run migration:generate` can diff them) and the reviewed migrations change them; queries go
+ * through `db/sql.ts`. `synchronize` stays off.
  */
 export function createDataSource(url: string, options: { poolSize?: number; applicationName?: string } = {}) {
   return new DataSource({
@@ -19,7 +20,10 @@ export function createDataSource(url: string, options: { poolSize?: number; appl
     uuidExtension: 'pgcrypto',
     installExtensions: false,
     logging: false,
-    poolSize: options.poolSize ?? 10,
-    applicationName: options.applicationName ?? 'countersign',
+    poolSize: options.poolSize ?? 2,
+    applicationName: options.applicationName ?? 'countersign-schema',
   });
 }
+
+/** Every migration's name, as TypeORM records it in the `migrations` table once applied. */
+export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map((Migration) => new Migration().name ?? Migration.name);

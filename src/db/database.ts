@@ -1,10 +1,12 @@
-import type { DataSource } from 'typeorm';
 import type { Logger } from '../logger.js';
-import { createDataSource } from './data-source.js';
+import { createDataSource, MIGRATION_NAMES } from './data-source.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded.js';
+import { createPoolDb, type Db } from './sql.js';
 
 export interface Database {
-  readonly dataSource: DataSource;
+  readonly db: Db;
+  /** The connection URL (the embedded server's when DATABASE_URL is unset). */
+  readonly url: string;
   /** True when the database answers and every migration in `migrations/` is applied. */
   isReady(): Promise<boolean>;
   close(): Promise<void>;
@@ -17,6 +19,9 @@ export interface DatabaseOptions {
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly poolSize?: number;
+  readonly applicationName?: string;
+  /** Apply pending migrations before returning (default). `npm run migrate` and tests may turn it off. */
+  readonly migrate?: boolean;
 }
 
 /**
@@ -28,41 +33,65 @@ export async function openDatabase(options: DatabaseOptions, logger: Logger): Pr
   const { url, embedded }: { url: string; embedded?: EmbeddedDatabase } = options.databaseUrl
     ? { url: options.databaseUrl }
     : await startEmbeddedPostgres(options.dataDir, logger).then((db) => ({ url: db.url, embedded: db }));
-  const dataSource = createDataSource(url, { poolSize: options.poolSize });
+  const db = createPoolDb({ url, max: options.poolSize, applicationName: options.applicationName });
   try {
-    await dataSource.initialize();
-    await runMigrations(dataSource, logger);
+    if (options.migrate !== false) await runMigrations(url, logger);
   } catch (error) {
-    if (dataSource.isInitialized) await dataSource.destroy();
+    await db.end();
     await embedded?.stop();
     throw error;
   }
+  let closed = false;
   return {
-    dataSource,
+    db,
+    url,
     async isReady() {
       try {
-        await dataSource.query('SELECT 1');
-        return !(await dataSource.showMigrations());
+        const rows = await db.query<{ name: string }>('SELECT name FROM migrations');
+        const applied = new Set(rows.map((r) => r.name));
+        return MIGRATION_NAMES.every((name) => applied.has(name));
       } catch {
         return false;
       }
     },
     async close() {
-      if (dataSource.isInitialized) await dataSource.destroy();
+      if (closed) return;
+      closed = true;
+      await db.end();
       await embedded?.stop();
     },
   };
 }
 
-async function runMigrations(dataSource: DataSource, logger: Logger): Promise<void> {
+/**
+ * Applies every pending migration through TypeORM (which keeps the `migrations` table), holding an
+ * advisory lock so instances starting together take turns. Returns the names applied.
+ */
+export async function runMigrations(url: string, logger: Logger): Promise<string[]> {
+  const dataSource = createDataSource(url, { poolSize: 2, applicationName: 'countersign-migrate' });
+  await dataSource.initialize();
   const runner = dataSource.createQueryRunner();
-  await runner.connect();
   try {
+    await runner.connect();
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
-    if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'applied migrations');
+    const names = applied.map((m) => m.name);
+    if (names.length > 0) logger.info({ migrations: names }, 'applied migrations');
+    return names;
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await runner.release();
+    await dataSource.destroy();
+  }
+}
+
+/** Undoes the most recent migration (tests of readiness, `npm run migration:revert`). */
+export async function revertLastMigration(url: string): Promise<void> {
+  const dataSource = createDataSource(url, { poolSize: 2, applicationName: 'countersign-migrate' });
+  await dataSource.initialize();
+  try {
+    await dataSource.undoLastMigration({ transaction: 'each' });
+  } finally {
+    await dataSource.destroy();
   }
 }

@@ -1,7 +1,13 @@
 import { EntitySchema, type ValueTransformer } from 'typeorm';
-import { CHARGE_STATUSES, type ChargeStatus } from '../domain/charge-status.js';
+import { APPROVAL_DECISIONS, CHARGE_SOURCES, type ChargeRequest } from '../domain/charge-request.js';
+import { CHARGE_STATUSES } from '../domain/charge-status.js';
 
-/** pg returns int8 as text; money stays exact by mapping it to bigint, never to number. */
+/**
+ * The schema, described for TypeORM so that `npm run migration:generate` can diff it against a
+ * database. Nothing reads or writes through these entities: queries are plain SQL in persistence/.
+ */
+
+/** int8 stays exact as text on the wire; persistence/ maps it to bigint, never to number. */
 const bigintColumn: ValueTransformer = {
   to: (value: bigint | null | undefined) => (value == null ? value : value.toString()),
   from: (value: string | null) => (value == null ? null : BigInt(value)),
@@ -10,46 +16,11 @@ const bigintColumn: ValueTransformer = {
 const inList = (column: string, values: readonly string[]) =>
   `"${column}" IN (${values.map((v) => `'${v}'`).join(', ')})`;
 
-export const CHARGE_SOURCES = ['agent', 'command'] as const;
-export const APPROVAL_DECISIONS = ['approved', 'rejected'] as const;
-export const OUTBOX_STATUSES = ['pending', 'delivered', 'dead'] as const;
+const OUTBOX_STATUSES = ['pending', 'delivered', 'dead'] as const;
+const INBOX_STATUSES = ['pending', 'processed', 'dead'] as const;
 
-export interface ChargeRequestRow {
-  id: string;
-  number: number;
-  status: ChargeStatus;
-  version: number;
-  source: (typeof CHARGE_SOURCES)[number];
-  teamId: string;
-  channelId: string;
-  threadTs: string | null;
-  cardTs: string | null;
-  requesterId: string;
-  customerName: string;
-  customerEmail: string | null;
-  stripeCustomerId: string | null;
-  description: string;
-  amountMinor: bigint;
-  currency: string;
-  paymentLinkId: string | null;
-  paymentLinkUrl: string | null;
-  /** Bumped by each retry after a permanent Stripe failure: part of the idempotency key. */
-  linkAttempt: number;
-  /** The mirrored card in FINANCE_CHANNEL_ID, when configured. */
-  financeCardTs: string | null;
-  lastError: string | null;
-  amountReceivedMinor: bigint | null;
-  refundedMinor: bigint;
-  payerEmail: string | null;
-  paymentIntentId: string | null;
-  disputed: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-  approvedAt: Date | null;
-  linkCreatedAt: Date | null;
-  paidAt: Date | null;
-  closedAt: Date | null;
-}
+/** The stored request: the domain's ChargeRequest without its derived reference. */
+type ChargeRequestRow = Omit<ChargeRequest, 'reference'>;
 
 export const ChargeRequestEntity = new EntitySchema<ChargeRequestRow>({
   name: 'charge_request',
@@ -106,7 +77,7 @@ export const ChargeRequestEntity = new EntitySchema<ChargeRequestRow>({
   ],
 });
 
-export interface ApprovalRow {
+interface ApprovalRow {
   id: string;
   chargeRequestId: string;
   version: number;
@@ -146,7 +117,7 @@ export const ApprovalEntity = new EntitySchema<ApprovalRow>({
   indices: [{ name: 'charge_approvals_approver_created_at_idx', columns: ['approverId', 'createdAt'] }],
 });
 
-export interface AuditEventRow {
+interface AuditEventRow {
   id: string;
   chargeRequestId: string | null;
   actor: string;
@@ -188,7 +159,7 @@ export const AuditEventEntity = new EntitySchema<AuditEventRow>({
   ],
 });
 
-export interface StripeEventRow {
+interface StripeEventRow {
   id: string;
   type: string;
   /** The verified event as received: the inbox the worker applies from. */
@@ -198,7 +169,11 @@ export interface StripeEventRow {
   /** Set in the same transaction as the state change the event causes. */
   processedAt: Date | null;
   outcome: string | null;
+  /** pending → processed, or dead once its attempts are used up (kept for an operator to retry). */
+  status: (typeof INBOX_STATUSES)[number];
   attempts: number;
+  /** Failed applications wait here, with backoff, like the outbox's retries. */
+  nextAttemptAt: Date;
   lastError: string | null;
 }
 
@@ -214,13 +189,16 @@ export const StripeEventEntity = new EntitySchema<StripeEventRow>({
     receivedAt: { name: 'received_at', type: 'timestamptz', createDate: true },
     processedAt: { name: 'processed_at', type: 'timestamptz', nullable: true },
     outcome: { type: 'text', nullable: true },
+    status: { type: 'text', default: 'pending' },
     attempts: { type: 'int', default: 0 },
+    nextAttemptAt: { name: 'next_attempt_at', type: 'timestamptz', default: () => 'now()' },
     lastError: { name: 'last_error', type: 'text', nullable: true },
   },
-  indices: [{ name: 'stripe_events_unprocessed_idx', columns: ['processedAt', 'receivedAt'] }],
+  checks: [{ name: 'stripe_events_status_check', expression: inList('status', INBOX_STATUSES) }],
+  indices: [{ name: 'stripe_events_due_idx', columns: ['status', 'nextAttemptAt'] }],
 });
 
-export interface AgentRunRow {
+interface AgentRunRow {
   id: string;
   teamId: string;
   channelId: string;
@@ -259,7 +237,7 @@ export const AgentRunEntity = new EntitySchema<AgentRunRow>({
   indices: [{ name: 'agent_runs_created_at_idx', columns: ['createdAt'] }],
 });
 
-export interface OutboxRow {
+interface OutboxRow {
   id: string;
   kind: string;
   payload: Record<string, unknown>;
@@ -291,9 +269,9 @@ export const OutboxEntity = new EntitySchema<OutboxRow>({
   indices: [{ name: 'slack_outbox_due_idx', columns: ['status', 'nextAttemptAt'] }],
 });
 
-export const CONVERSATION_ROLES = ['user', 'assistant'] as const;
+const CONVERSATION_ROLES = ['user', 'assistant'] as const;
 
-export interface ConversationMessageRow {
+interface ConversationMessageRow {
   id: string;
   teamId: string;
   channelId: string;

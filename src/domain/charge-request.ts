@@ -1,14 +1,55 @@
-import type { ChargeRequestRow } from '../db/entities.js';
+import type { ChargeStatus } from './charge-status.js';
 import type { Money } from './money.js';
 
-/** A charge request as the domain sees it: the stored row plus its human-friendly reference. */
-export interface ChargeRequest extends Omit<ChargeRequestRow, 'chargeRequest'> {
+export const CHARGE_SOURCES = ['agent', 'command'] as const;
+export type ChargeSource = (typeof CHARGE_SOURCES)[number];
+
+export const APPROVAL_DECISIONS = ['approved', 'rejected'] as const;
+export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
+
+/** A charge request as the domain sees it (the database row, plus its human-friendly reference). */
+export interface ChargeRequest {
+  readonly id: string;
+  /** Sequential number behind the reference (CR-1042). */
+  readonly number: number;
   readonly reference: string;
+  readonly status: ChargeStatus;
+  /** Bumped by every edit: approvals bind to one version. */
+  readonly version: number;
+  readonly source: ChargeSource;
+  readonly teamId: string;
+  readonly channelId: string;
+  readonly threadTs: string | null;
+  readonly cardTs: string | null;
+  readonly requesterId: string;
+  readonly customerName: string;
+  readonly customerEmail: string | null;
+  readonly stripeCustomerId: string | null;
+  readonly description: string;
+  readonly amountMinor: bigint;
+  readonly currency: string;
+  readonly paymentLinkId: string | null;
+  readonly paymentLinkUrl: string | null;
+  /** Bumped by each retry after a permanent Stripe failure: part of the idempotency key. */
+  readonly linkAttempt: number;
+  /** The mirrored card in FINANCE_CHANNEL_ID, when configured. */
+  readonly financeCardTs: string | null;
+  readonly lastError: string | null;
+  readonly amountReceivedMinor: bigint | null;
+  readonly refundedMinor: bigint;
+  readonly payerEmail: string | null;
+  readonly paymentIntentId: string | null;
+  readonly disputed: boolean;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly approvedAt: Date | null;
+  readonly linkCreatedAt: Date | null;
+  readonly paidAt: Date | null;
+  readonly closedAt: Date | null;
 }
 
-/** Who did something: a Slack user id (`U…`), or one of the system actors. */
+/** Who did something: a Slack user id (`U…`), or a system actor (`stripe`, `system`). */
 export type Actor = string;
-export const SYSTEM_ACTORS = { stripe: 'stripe', system: 'system', agent: 'agent' } as const;
 
 export function referenceOf(number: number): string {
   return `CR-${number}`;

@@ -1,3 +1,5 @@
+import { type Result, refuse } from '../errors.js';
+
 /**
  * Every status a charge request can be in and every move between them, in one place.
  *
@@ -67,13 +69,30 @@ export const OPEN_STATUSES: readonly ChargeStatus[] = [
   'payment_failed',
 ];
 
-export type TransitionCheck = { ok: true; to: ChargeStatus; newVersion: boolean } | { ok: false; reason: string };
+/** Approved and not undone (rejected, canceled, refunded): these amounts count against budgets. */
+export const COMMITTED_STATUSES: readonly ChargeStatus[] = [
+  'approved',
+  'link_created',
+  'link_failed',
+  'payment_processing',
+  'payment_failed',
+  'paid',
+  'partially_refunded',
+];
+
+/** Payment links that may still be paid: reconciliation asks Stripe about these. */
+export const PAYABLE_LINK_STATUSES: readonly ChargeStatus[] = ['link_created', 'payment_processing'];
+
+/** Waiting on an approver: to decide, or to retry a failed payment link. */
+export const AWAITING_APPROVER_STATUSES: readonly ChargeStatus[] = ['pending_approval', 'link_failed'];
+
+export type TransitionCheck = Result<{ to: ChargeStatus; newVersion: boolean }>;
 
 /** Whether `action` is allowed from `from`, and where it leads. Pure: no I/O. */
 export function checkTransition(from: ChargeStatus, action: ChargeAction): TransitionCheck {
   const rule: TransitionRule = TRANSITIONS[action];
   if (!rule.from.includes(from)) {
-    return { ok: false, reason: `cannot ${action.replace('_', ' ')} a request that is ${describeStatus(from)}` };
+    return refuse('wrong_state', `cannot ${action.replace('_', ' ')} a request that is ${describeStatus(from)}`);
   }
   return { ok: true, to: rule.to, newVersion: rule.newVersion === true };
 }

@@ -1,3 +1,4 @@
+import { type Refusal, type Result, refuse } from '../errors.js';
 import {
   ALL_SYMBOLS,
   type CurrencyInfo,
@@ -26,18 +27,12 @@ export type MoneyErrorCode =
   | 'above_maximum'
   | 'invalid_step';
 
-export interface MoneyError {
-  readonly code: MoneyErrorCode;
-  /** Says what is wrong and how to write it instead; safe to show to a person or a model. */
-  readonly message: string;
-}
+/** Says what is wrong and how to write it instead; safe to show to a person or a model. */
+export type MoneyError = Refusal<MoneyErrorCode>;
 
-export type MoneyResult = { ok: true; money: Money } | { ok: false; error: MoneyError };
+export type MoneyResult = Result<{ money: Money }, MoneyErrorCode>;
 
-const fail = (code: MoneyErrorCode, message: string): MoneyResult => ({
-  ok: false,
-  error: { code, message },
-});
+const fail = (code: MoneyErrorCode, message: string): MoneyError => refuse(code, message);
 
 const NEGATIVE_SIGNS = /^[-−–(]|[-−–)]$/;
 const GROUPING_SPACES = /[\s'’]/g;
@@ -86,11 +81,11 @@ export function parseMoney(text: string, currencyHint?: string): MoneyResult {
   }
 
   const info = resolveCurrency(named, symbol, hint);
-  if ('error' in info) return { ok: false, error: info.error };
+  if (!info.ok) return info;
   const cur = info.currency;
 
   const number = splitNumber(rest, cur);
-  if ('error' in number) return { ok: false, error: number.error };
+  if (!number.ok) return number;
   const { whole, fraction } = number;
 
   const excess = fraction.slice(cur.exponent);
@@ -142,15 +137,21 @@ export function toDecimalString(money: Money): string {
   return `${negative ? '-' : ''}${whole}${exponent > 0 ? `.${fraction}` : ''}`;
 }
 
-/** Display form for people ("$1,200.00", "¥5,000", "KWD 1.250"), formatted by Intl from an exact decimal string. */
+/**
+ * How people see money, everywhere (cards, notices, lists, modals, audit details): the currency's
+ * symbol where it has one and its ISO code exactly once ("$1,200.00 USD", "CHF 12,480.50",
+ * "¥5,000 JPY", "KWD 1.250"), with the currency's own decimals, formatted by Intl from an exact
+ * decimal string (never a float).
+ */
 export function formatMoney(money: Money, locale = 'en-US'): string {
   const exponent = findCurrency(money.currency)?.exponent ?? 2;
-  return new Intl.NumberFormat(locale, {
+  const text = new Intl.NumberFormat(locale, {
     style: 'currency',
     currency: money.currency,
     minimumFractionDigits: exponent,
     maximumFractionDigits: exponent,
   }).format(toDecimalString(money) as Intl.StringNumericLiteral);
+  return text.includes(money.currency) ? text : `${text} ${money.currency}`;
 }
 
 /** Sums amounts of one currency; refuses to mix currencies (invariant 3). */
@@ -167,37 +168,27 @@ function resolveCurrency(
   named: CurrencyInfo | undefined,
   symbol: string | undefined,
   hint: CurrencyInfo | undefined,
-): { currency: CurrencyInfo } | { error: MoneyError } {
+): Result<{ currency: CurrencyInfo }, MoneyErrorCode> {
   const explicit = named ?? hint;
-  if (named && hint && named.code !== hint.code) return { error: mismatchError(named.code, hint.code) };
+  if (named && hint && named.code !== hint.code) return mismatch(named.code, hint.code);
   if (symbol) {
     if (explicit) {
       // "$" fits every dollar currency once the currency itself is stated ("$50" with CAD).
       const fits =
         explicit.symbols.includes(symbol) || (symbol === '$' && explicit.symbols.some((s) => s.endsWith('$')));
-      if (!fits) return { error: mismatchError(symbol, explicit.code) };
-      return { currency: explicit };
+      if (!fits) return mismatch(symbol, explicit.code);
+      return { ok: true, currency: explicit };
     }
     const candidates = currenciesForSymbol(symbol);
-    if (candidates.length === 1 && candidates[0]) return { currency: candidates[0] };
+    if (candidates.length === 1 && candidates[0]) return { ok: true, currency: candidates[0] };
   }
-  if (explicit) return { currency: explicit };
-  return {
-    error: {
-      code: 'missing_currency',
-      message: 'Which currency? Add an ISO code such as USD, EUR or JPY.',
-    },
-  };
+  if (explicit) return { ok: true, currency: explicit };
+  return fail('missing_currency', 'Which currency? Add an ISO code such as USD, EUR or JPY.');
 }
 
 /** Splits "1,234.56" / "1.234,56" / "1 234,5" into whole and fraction digits, refusing guesses. */
-function splitNumber(raw: string, cur: CurrencyInfo): { whole: string; fraction: string } | { error: MoneyError } {
-  const notANumber = {
-    error: {
-      code: 'not_a_number' as const,
-      message: `"${raw}" is not an amount; write digits such as ${example(cur)}.`,
-    },
-  };
+function splitNumber(raw: string, cur: CurrencyInfo): Result<{ whole: string; fraction: string }, MoneyErrorCode> {
+  const notANumber = fail('not_a_number', `"${raw}" is not an amount; write digits such as ${example(cur)}.`);
   if (!/^[0-9][0-9.,\s'’]*$/.test(raw) || !/[0-9]$/.test(raw)) return notANumber;
   // Spaces and apostrophes group thousands ("1 234,56", "1'234.50") only when exactly three digits
   // follow; they become "_" so the grouping check below treats them like any separator.
@@ -220,12 +211,10 @@ function splitNumber(raw: string, cur: CurrencyInfo): { whole: string; fraction:
       // three-decimal currency, and "1.200" is the mirror case. Read it only where one reading is usual.
       if (cur.exponent !== 3 && sep === ',') decimal = undefined;
       else if (!(cur.exponent === 3 && sep === '.')) {
-        return {
-          error: {
-            code: 'ambiguous_separator',
-            message: `"${raw}" could be read two ways; write it without a thousands separator (for example ${example(cur)}).`,
-          },
-        };
+        return fail(
+          'ambiguous_separator',
+          `"${raw}" could be read two ways; write it without a thousands separator (for example ${example(cur)}).`,
+        );
       }
     }
   }
@@ -238,29 +227,25 @@ function splitNumber(raw: string, cur: CurrencyInfo): { whole: string; fraction:
   }
   const whole = groups.join('');
   if (!/^\d+$/.test(whole)) return notANumber;
-  return { whole, fraction };
+  return { ok: true, whole, fraction };
 }
 
 function example(cur: CurrencyInfo): string {
   return cur.exponent === 0 ? '5000' : cur.exponent === 3 ? '12.500' : '1200.50';
 }
 
-function unknownCurrency(code: string): MoneyResult {
+function unknownCurrency(code: string): MoneyError {
   return fail(
     'unknown_currency',
     `"${code}" is not a currency Countersign accepts. Use one of: ${SUPPORTED_CURRENCIES.join(', ')}.`,
   );
 }
 
-function mismatchError(a: string, b: string): MoneyError {
-  return { code: 'currency_mismatch', message: `The amount says ${a} but the currency is ${b}; which one is it?` };
+function mismatch(a: string, b: string): MoneyError {
+  return fail('currency_mismatch', `The amount says ${a} but the currency is ${b}; which one is it?`);
 }
 
-function mismatch(a: string, b: string): MoneyResult {
-  return { ok: false, error: mismatchError(a, b) };
-}
-
-function aboveMaximum(cur: CurrencyInfo): MoneyResult {
+function aboveMaximum(cur: CurrencyInfo): MoneyError {
   return fail(
     'above_maximum',
     `That is above Stripe's maximum of ${formatMoney({ amountMinor: cur.maximumMinor, currency: cur.code })} for one payment.`,

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { type Result, refuse } from '../errors.js';
 
 /** A half-open interval [start, end) of instants, cut at midnights of a time zone. */
 export interface Period {
@@ -9,7 +10,7 @@ export interface Period {
 
 export const PERIOD_HELP = '`today`, `7d`, `30d`, `this-month`, `last-month`, `2026-10` or `2026-10-01..2026-10-15`';
 
-export type PeriodResult = { ok: true; period: Period } | { ok: false; message: string };
+export type PeriodResult = Result<{ period: Period }>;
 
 const MAX_DAYS = 3660;
 
@@ -30,7 +31,7 @@ export function parsePeriod(text: string | undefined, zone: string, now: Date = 
   const days = /^(\d{1,4})d$/.exec(word);
   if (days) {
     const n = Number(days[1]);
-    if (n < 1 || n > MAX_DAYS) return { ok: false, message: `Use between 1d and ${MAX_DAYS}d.` };
+    if (n < 1 || n > MAX_DAYS) return refuse('invalid_input', `Use between 1d and ${MAX_DAYS}d.`);
     const start = today.minus({ days: n - 1 });
     return make(start, today.plus({ days: 1 }), `last ${n} days, ${start.toISODate()} – ${today.toISODate()}`);
   }
@@ -44,20 +45,20 @@ export function parsePeriod(text: string | undefined, zone: string, now: Date = 
   }
   if (/^\d{4}-\d{2}$/.test(word)) {
     const start = DateTime.fromISO(`${word}-01`, { zone });
-    if (!start.isValid) return { ok: false, message: `${word} is not a month.` };
+    if (!start.isValid) return refuse('invalid_input', `${word} is not a month.`);
     return make(start, start.plus({ months: 1 }), start.toFormat('LLLL yyyy'));
   }
   const range = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(word);
   if (range?.[1] && range[2]) {
     const start = day(range[1]);
     const last = day(range[2]);
-    if (!start.isValid || !last.isValid) return { ok: false, message: `${word} has a date that does not exist.` };
-    if (last < start) return { ok: false, message: 'The range ends before it starts.' };
+    if (!start.isValid || !last.isValid) return refuse('invalid_input', `${word} has a date that does not exist.`);
+    if (last < start) return refuse('invalid_input', 'The range ends before it starts.');
     if (last.diff(start, 'days').days > MAX_DAYS)
-      return { ok: false, message: 'That range is too long (ten years at most).' };
+      return refuse('invalid_input', 'That range is too long (ten years at most).');
     return make(start, last.plus({ days: 1 }), `${start.toISODate()} – ${last.toISODate()}`);
   }
-  return { ok: false, message: `I don't know the period "${word}". Use ${PERIOD_HELP}.` };
+  return refuse('invalid_input', `I don't know the period "${word}". Use ${PERIOD_HELP}.`);
 }
 
 /** The calendar day and month in `zone` that contain `at`, as half-open instants. */

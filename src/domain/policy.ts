@@ -1,3 +1,4 @@
+import { type Result, refuse } from '../errors.js';
 import { findCurrency } from './currencies.js';
 import { formatMoney, type Money } from './money.js';
 
@@ -42,9 +43,7 @@ export interface Violation {
  * Parses "USD:5000, EUR:4000.50" (major units) into exact minor units per currency. Limits are not
  * charges, so Stripe's minimums do not apply: only the currency's decimal places do.
  */
-export function parsePerCurrency(
-  text: string | undefined,
-): { ok: true; value: PerCurrency } | { ok: false; message: string } {
+export function parsePerCurrency(text: string | undefined): Result<{ value: PerCurrency }> {
   const out = new Map<string, bigint>();
   for (const entry of (text ?? '')
     .split(/[,;]\s*(?=[A-Za-z])/)
@@ -53,10 +52,10 @@ export function parsePerCurrency(
     const match = /^([A-Za-z]{3})\s*[:=]\s*(\d[\d_]*)(?:\.(\d+))?$/.exec(entry);
     const currency = findCurrency(match?.[1] ?? '');
     if (!match?.[2] || !currency)
-      return { ok: false, message: `"${entry}" should look like USD:5000 with a supported currency` };
+      return refuse('invalid_input', `"${entry}" should look like USD:5000 with a supported currency`);
     const fraction = match[3] ?? '';
     if (fraction.length > currency.exponent) {
-      return { ok: false, message: `"${entry}" has more decimals than ${currency.code} allows` };
+      return refuse('invalid_input', `"${entry}" has more decimals than ${currency.code} allows`);
     }
     out.set(currency.code, BigInt(match[2].replace(/_/g, '') + fraction.padEnd(currency.exponent, '0')));
   }

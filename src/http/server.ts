@@ -1,11 +1,30 @@
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import { isAppError } from '../errors.js';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Response } from 'express';
+import { isAppError, isExpected, type Refusal } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 export interface HttpDependencies {
   readonly logger: Logger;
   /** Database reachable and migrations applied. */
   readonly isReady: () => Promise<boolean>;
+}
+
+/** HTTP status for each refusal code: the one place refusals become HTTP answers. */
+const STATUS: Record<string, number> = {
+  invalid_input: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  wrong_state: 409,
+  already_done: 409,
+  policy_refused: 422,
+  not_configured: 503,
+  unavailable: 503,
+  service_refused: 502,
+};
+
+/** Answers with a refusal as JSON: `{ error: code, message }`. */
+export function sendRefusal(res: Response, refusal: Refusal<string>, status = STATUS[refusal.code] ?? 400): void {
+  res.status(status).json({ error: refusal.code, message: refusal.message });
 }
 
 /**
@@ -29,18 +48,37 @@ export function createHttpApp({ logger, isReady }: HttpDependencies): Express {
   return app;
 }
 
-/** The last handlers: a JSON 404 for unknown routes and one error handler for all of Express. */
+/**
+ * The last handlers: a JSON 404 for unknown routes and one error handler for all of Express. Input
+ * errors (an oversized or malformed body, which the body parsers report with a 4xx status) get that
+ * 4xx, never a 5xx.
+ */
 export function finishHttpApp(app: Express, logger: Logger): void {
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });
   });
   const onError: ErrorRequestHandler = (error, req, res, _next) => {
-    const expected = isAppError(error) && error.expected;
+    const inputStatus = clientErrorStatus(error);
+    const expected = inputStatus !== undefined || (isAppError(error) && isExpected(error.code));
     logger[expected ? 'warn' : 'error']({ err: error, method: req.method, path: req.path }, 'request failed');
     if (res.headersSent) return;
-    res.status(expected ? 400 : 500).json({ error: expected ? error.code : 'internal_error' });
+    if (inputStatus !== undefined) {
+      res.status(inputStatus).json({ error: inputStatus === 413 ? 'body_too_large' : 'bad_request' });
+    } else if (isAppError(error)) {
+      sendRefusal(res, error);
+    } else {
+      res.status(500).json({ error: 'internal_error' });
+    }
   };
   app.use(onError);
+}
+
+/** The 4xx status a body parser (or Bolt's receiver) gave an input error, if it is one. */
+function clientErrorStatus(error: unknown): number | undefined {
+  const status =
+    (error as { status?: unknown; statusCode?: unknown } | null)?.status ??
+    (error as { statusCode?: unknown })?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
 
 function requestLog(logger: Logger): RequestHandler {

@@ -1,24 +1,36 @@
+import type { Db } from '../db/sql.js';
 import type { Logger } from '../logger.js';
 
 export interface PeriodicJob {
   stop(): Promise<void>;
 }
 
+export interface PeriodicOptions {
+  /**
+   * Run on one instance at a time: each run takes this PostgreSQL advisory lock (session-level, on
+   * a connection of its own) and is skipped while another instance holds it.
+   */
+  readonly singleton?: { readonly db: Db; readonly lockKey: string };
+}
+
 /**
- * Runs `task` now and then every `intervalMs`, never overlapping itself. Each instance runs its own
- * copy; the tasks are written to be safe when several instances run them at once.
+ * Runs `task` now and then every `intervalMs`, never overlapping itself. Without `singleton`, every
+ * instance runs its own copy, so the task must be safe when several instances run it at once.
  */
 export function startPeriodic(
   name: string,
   intervalMs: number,
   task: () => Promise<unknown>,
   logger: Logger,
+  options: PeriodicOptions = {},
 ): PeriodicJob {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
+  const { singleton } = options;
+  const once = singleton ? () => singleton.db.withSessionLock(singleton.lockKey, task) : task;
   const tick = () => {
-    running = task()
+    running = once()
       .then(
         () => undefined,
         (error: unknown) => logger.error({ err: error, job: name }, 'periodic job failed'),

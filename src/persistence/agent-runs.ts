@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Queryable } from '../db/sql.js';
 
 export interface AgentRunRecord {
   readonly teamId: string;
@@ -16,8 +16,8 @@ export interface AgentRunRecord {
   readonly chargeRequestId: string | null;
 }
 
-export async function recordAgentRun(manager: EntityManager, run: AgentRunRecord): Promise<void> {
-  await manager.query(
+export async function recordAgentRun(db: Queryable, run: AgentRunRecord): Promise<void> {
+  await db.query(
     `INSERT INTO agent_runs (team_id, channel_id, thread_ts, user_id, model, input_tokens, output_tokens, total_tokens,
        latency_ms, outcome, error, charge_request_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,

@@ -1,6 +1,6 @@
-import type { EntityManager } from 'typeorm';
-import { AuditEventEntity, type AuditEventRow } from '../db/entities.js';
+import type { Queryable } from '../db/sql.js';
 import type { Actor } from '../domain/charge-request.js';
+import { toJson } from './json.js';
 
 export interface AuditInput {
   readonly chargeRequestId: string | null;
@@ -12,16 +12,21 @@ export interface AuditInput {
   readonly details?: Record<string, unknown>;
 }
 
-export type AuditEvent = Omit<AuditEventRow, 'chargeRequest'>;
-
-/** JSON for jsonb columns; bigint amounts become exact decimal strings instead of throwing. */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+export interface AuditEvent {
+  readonly id: string;
+  readonly chargeRequestId: string | null;
+  readonly actor: Actor;
+  readonly action: string;
+  readonly fromStatus: string | null;
+  readonly toStatus: string | null;
+  readonly version: number | null;
+  readonly details: Record<string, unknown>;
+  readonly createdAt: Date;
 }
 
 /** Appends one event to the audit trail (the table refuses updates and deletes). */
-export async function appendAudit(manager: EntityManager, event: AuditInput): Promise<void> {
-  await manager.query(
+export async function appendAudit(db: Queryable, event: AuditInput): Promise<void> {
+  await db.query(
     `INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details)
      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
     [
@@ -37,22 +42,39 @@ export async function appendAudit(manager: EntityManager, event: AuditInput): Pr
 }
 
 /** The trail of one request, oldest first. */
-export async function listAudit(manager: EntityManager, chargeRequestId: string): Promise<AuditEvent[]> {
-  const rows = await manager.find(AuditEventEntity, {
-    where: { chargeRequestId },
-    order: { id: 'ASC' },
-  });
-  return rows.map(({ chargeRequest: _relation, ...event }) => event);
+export async function listAudit(db: Queryable, chargeRequestId: string): Promise<AuditEvent[]> {
+  const rows = await db.query<{
+    id: string;
+    charge_request_id: string | null;
+    actor: string;
+    action: string;
+    from_status: string | null;
+    to_status: string | null;
+    version: number | null;
+    details: Record<string, unknown>;
+    created_at: Date;
+  }>('SELECT * FROM audit_events WHERE charge_request_id = $1 ORDER BY id', [chargeRequestId]);
+  return rows.map((r) => ({
+    id: String(r.id),
+    chargeRequestId: r.charge_request_id,
+    actor: r.actor,
+    action: r.action,
+    fromStatus: r.from_status,
+    toStatus: r.to_status,
+    version: r.version,
+    details: r.details,
+    createdAt: r.created_at,
+  }));
 }
 
 /** What the edit that produced `version` changed (for the card), or nothing for version 1. */
 export async function findEditChanges(
-  manager: EntityManager,
+  db: Queryable,
   chargeRequestId: string,
   version: number,
 ): Promise<{ field: string; from: string; to: string }[]> {
   if (version <= 1) return [];
-  const rows: { details: { changes?: { field: string; from: string; to: string }[] } }[] = await manager.query(
+  const rows = await db.query<{ details: { changes?: { field: string; from: string; to: string }[] } }>(
     `SELECT details FROM audit_events WHERE charge_request_id = $1 AND action = 'edit' AND version = $2
      ORDER BY id DESC LIMIT 1`,
     [chargeRequestId, version],

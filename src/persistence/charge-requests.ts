@@ -1,14 +1,89 @@
-import { type DataSource, type EntityManager, IsNull } from 'typeorm';
-import { ChargeRequestEntity, type ChargeRequestRow } from '../db/entities.js';
-import { type Actor, type ChargeRequest, referenceOf } from '../domain/charge-request.js';
+import type { Queryable, Tx } from '../db/sql.js';
+import { type Actor, type ChargeRequest, type ChargeSource, referenceOf } from '../domain/charge-request.js';
 import { type ChargeAction, type ChargeStatus, checkTransition } from '../domain/charge-status.js';
-import { appendAudit } from './audit.js';
+import { type Refusal, refuse } from '../errors.js';
+import { toJson } from './json.js';
 
-type Db = DataSource | EntityManager;
-const managerOf = (db: Db): EntityManager => ('manager' in db ? db.manager : db);
+/** A row of charge_requests as pg returns it (int8 as text, so amounts stay exact). */
+interface Row {
+  id: string;
+  number: number;
+  status: ChargeStatus;
+  version: number;
+  source: ChargeSource;
+  team_id: string;
+  channel_id: string;
+  thread_ts: string | null;
+  card_ts: string | null;
+  requester_id: string;
+  customer_name: string;
+  customer_email: string | null;
+  stripe_customer_id: string | null;
+  description: string;
+  amount_minor: string;
+  currency: string;
+  payment_link_id: string | null;
+  payment_link_url: string | null;
+  link_attempt: number;
+  finance_card_ts: string | null;
+  last_error: string | null;
+  amount_received_minor: string | null;
+  refunded_minor: string;
+  payer_email: string | null;
+  payment_intent_id: string | null;
+  disputed: boolean;
+  created_at: Date;
+  updated_at: Date;
+  approved_at: Date | null;
+  link_created_at: Date | null;
+  paid_at: Date | null;
+  closed_at: Date | null;
+}
+
+export function toChargeRequest(r: Row): ChargeRequest {
+  return {
+    id: r.id,
+    number: r.number,
+    reference: referenceOf(r.number),
+    status: r.status,
+    version: r.version,
+    source: r.source,
+    teamId: r.team_id,
+    channelId: r.channel_id,
+    threadTs: r.thread_ts,
+    cardTs: r.card_ts,
+    requesterId: r.requester_id,
+    customerName: r.customer_name,
+    customerEmail: r.customer_email,
+    stripeCustomerId: r.stripe_customer_id,
+    description: r.description,
+    amountMinor: BigInt(r.amount_minor),
+    currency: r.currency,
+    paymentLinkId: r.payment_link_id,
+    paymentLinkUrl: r.payment_link_url,
+    linkAttempt: r.link_attempt,
+    financeCardTs: r.finance_card_ts,
+    lastError: r.last_error,
+    amountReceivedMinor: r.amount_received_minor === null ? null : BigInt(r.amount_received_minor),
+    refundedMinor: BigInt(r.refunded_minor),
+    payerEmail: r.payer_email,
+    paymentIntentId: r.payment_intent_id,
+    disputed: r.disputed,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    approvedAt: r.approved_at,
+    linkCreatedAt: r.link_created_at,
+    paidAt: r.paid_at,
+    closedAt: r.closed_at,
+  };
+}
+
+const many = async (db: Queryable, sql: string, values: readonly unknown[]) =>
+  (await db.query<Row>(sql, values)).map(toChargeRequest);
+const one = async (db: Queryable, sql: string, values: readonly unknown[]) => (await many(db, sql, values))[0];
 
 export interface NewChargeRequest {
-  readonly source: ChargeRequestRow['source'];
+  readonly source: ChargeSource;
   readonly teamId: string;
   readonly channelId: string;
   readonly threadTs: string | null;
@@ -21,117 +96,204 @@ export interface NewChargeRequest {
   readonly currency: string;
 }
 
-function toChargeRequest(row: ChargeRequestRow): ChargeRequest {
-  return { ...row, reference: referenceOf(row.number) };
-}
-
-/** Inserts a `pending_approval` request at version 1 and audits its creation, in one transaction. */
+/** Inserts a `pending_approval` request at version 1 and audits its creation, in one statement. */
 export async function createChargeRequest(
-  db: Db,
+  db: Queryable,
   input: NewChargeRequest,
   actor: Actor,
   details: Record<string, unknown> = {},
 ): Promise<ChargeRequest> {
-  return managerOf(db).transaction(async (manager) => {
-    const inserted = await manager.insert(ChargeRequestEntity, {
-      ...input,
-      stripeCustomerId: input.stripeCustomerId ?? null,
-      status: 'pending_approval',
-      version: 1,
-    });
-    const id = String(inserted.identifiers[0]?.id);
-    await appendAudit(manager, {
-      chargeRequestId: id,
+  const created = await one(
+    db,
+    `WITH created AS (
+       INSERT INTO charge_requests (status, version, source, team_id, channel_id, thread_ts, requester_id,
+         customer_name, customer_email, stripe_customer_id, description, amount_minor, currency)
+       VALUES ('pending_approval', 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       RETURNING *),
+     audit AS (
+       INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details)
+       SELECT id, $12, 'create', NULL, status, version, $13::jsonb FROM created)
+     SELECT * FROM created`,
+    [
+      input.source,
+      input.teamId,
+      input.channelId,
+      input.threadTs,
+      input.requesterId,
+      input.customerName,
+      input.customerEmail,
+      input.stripeCustomerId ?? null,
+      input.description,
+      input.amountMinor.toString(),
+      input.currency,
       actor,
-      action: 'create',
-      fromStatus: null,
-      toStatus: 'pending_approval',
-      version: 1,
-      details,
-    });
-    return toChargeRequest(await manager.findOneByOrFail(ChargeRequestEntity, { id }));
-  });
+      toJson(details),
+    ],
+  );
+  if (!created) throw new Error('INSERT … RETURNING returned no row');
+  return created;
 }
 
-export async function findChargeRequest(db: Db, id: string): Promise<ChargeRequest | undefined> {
-  const row = await managerOf(db).findOneBy(ChargeRequestEntity, { id });
-  return row ? toChargeRequest(row) : undefined;
+export function findChargeRequest(db: Queryable, id: string): Promise<ChargeRequest | undefined> {
+  return one(db, 'SELECT * FROM charge_requests WHERE id = $1', [id]);
 }
 
-export async function findChargeRequestByNumber(db: Db, number: number): Promise<ChargeRequest | undefined> {
-  const row = await managerOf(db).findOneBy(ChargeRequestEntity, { number });
-  return row ? toChargeRequest(row) : undefined;
+export function findChargeRequestByNumber(db: Queryable, number: number): Promise<ChargeRequest | undefined> {
+  return one(db, 'SELECT * FROM charge_requests WHERE number = $1', [number]);
+}
+
+/**
+ * Locks the request row for the rest of the transaction and returns it as it is now: whatever
+ * decides about one request (clicks, payments, edits) then applies one after another.
+ */
+export function lockChargeRequest(tx: Tx, id: string): Promise<ChargeRequest | undefined> {
+  return one(tx, 'SELECT * FROM charge_requests WHERE id = $1 FOR UPDATE', [id]);
 }
 
 /** The requests of one conversation thread, oldest first. */
-export async function findThreadRequests(
-  db: Db,
+export function findThreadRequests(
+  db: Queryable,
   thread: { teamId: string; channelId: string; threadTs: string | null },
 ): Promise<ChargeRequest[]> {
-  const rows = await managerOf(db).find(ChargeRequestEntity, {
-    where: { teamId: thread.teamId, channelId: thread.channelId, threadTs: thread.threadTs ?? IsNull() },
-    order: { number: 'ASC' },
-    take: 50,
-  });
-  return rows.map(toChargeRequest);
+  return many(
+    db,
+    `SELECT * FROM charge_requests WHERE team_id = $1 AND channel_id = $2 AND thread_ts IS NOT DISTINCT FROM $3
+     ORDER BY number LIMIT 50`,
+    [thread.teamId, thread.channelId, thread.threadTs],
+  );
 }
 
-/** Requests that wait on an approver (to decide, or to retry a failed link), oldest first. */
-export async function findAwaitingApprover(db: Db, limit = 20): Promise<ChargeRequest[]> {
-  const rows = await managerOf(db).find(ChargeRequestEntity, {
-    where: [{ status: 'pending_approval' }, { status: 'link_failed' }],
-    order: { createdAt: 'ASC' },
-    take: limit,
-  });
-  return rows.map(toChargeRequest);
+/** Requests in `statuses`, oldest first, up to `limit`. */
+export function findByStatus(
+  db: Queryable,
+  statuses: readonly ChargeStatus[],
+  limit: number,
+): Promise<ChargeRequest[]> {
+  return many(db, 'SELECT * FROM charge_requests WHERE status = ANY($1) ORDER BY created_at LIMIT $2', [
+    statuses,
+    limit,
+  ]);
 }
 
 /** A requester's latest requests, newest first. */
-export async function findByRequester(db: Db, requesterId: string, limit = 10): Promise<ChargeRequest[]> {
-  const rows = await managerOf(db).find(ChargeRequestEntity, {
-    where: { requesterId },
-    order: { createdAt: 'DESC' },
-    take: limit,
-  });
-  return rows.map(toChargeRequest);
+export function findByRequester(db: Queryable, requesterId: string, limit = 10): Promise<ChargeRequest[]> {
+  return many(db, 'SELECT * FROM charge_requests WHERE requester_id = $1 ORDER BY created_at DESC LIMIT $2', [
+    requesterId,
+    limit,
+  ]);
 }
 
 /** Every request created in [start, end), oldest first, up to `limit`. */
-export async function findCreatedBetween(db: Db, start: Date, end: Date, limit: number): Promise<ChargeRequest[]> {
-  const rows = await managerOf(db)
-    .createQueryBuilder(ChargeRequestEntity, 'r')
-    .where('r.created_at >= :start AND r.created_at < :end', { start, end })
-    .orderBy('r.created_at', 'ASC')
-    .limit(limit)
-    .getMany();
-  return rows.map(toChargeRequest);
+export function findCreatedBetween(db: Queryable, start: Date, end: Date, limit: number): Promise<ChargeRequest[]> {
+  return many(
+    db,
+    'SELECT * FROM charge_requests WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at LIMIT $3',
+    [start, end, limit],
+  );
 }
 
-/** Fields a transition may change along with the status. */
-export type TransitionChanges = Partial<
-  Pick<
-    ChargeRequestRow,
-    | 'customerName'
-    | 'customerEmail'
-    | 'stripeCustomerId'
-    | 'description'
-    | 'amountMinor'
-    | 'currency'
-    | 'cardTs'
-    | 'paymentLinkId'
-    | 'paymentLinkUrl'
-    | 'linkAttempt'
-    | 'lastError'
-    | 'amountReceivedMinor'
-    | 'refundedMinor'
-    | 'payerEmail'
-    | 'paymentIntentId'
-    | 'approvedAt'
-    | 'linkCreatedAt'
-    | 'paidAt'
-    | 'closedAt'
-  >
->;
+/** Requests in `status` whose last change is older than `before`, oldest first (the link sweep). */
+export function findUnchangedSince(
+  db: Queryable,
+  status: ChargeStatus,
+  before: Date,
+  limit: number,
+): Promise<ChargeRequest[]> {
+  return many(db, 'SELECT * FROM charge_requests WHERE status = $1 AND updated_at < $2 ORDER BY updated_at LIMIT $3', [
+    status,
+    before,
+    limit,
+  ]);
+}
+
+/** Open payment links (for reconciliation), oldest first. */
+export async function findOpenPaymentLinks(
+  db: Queryable,
+  statuses: readonly ChargeStatus[],
+  limit: number,
+): Promise<string[]> {
+  const rows = await db.query<{ payment_link_id: string }>(
+    `SELECT payment_link_id FROM charge_requests WHERE status = ANY($1) AND payment_link_id IS NOT NULL
+     ORDER BY link_created_at LIMIT $2`,
+    [statuses, limit],
+  );
+  return rows.map((r) => r.payment_link_id);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The request a Stripe object points at: by payment link, then payment intent, then our own id. */
+export async function findRequestIdFor(
+  db: Queryable,
+  refs: { paymentLinkId: string | null; paymentIntentId: string | null; requestId: string | null },
+): Promise<string | undefined> {
+  const requestId = refs.requestId && UUID.test(refs.requestId) ? refs.requestId : null;
+  const rows = await db.query<{ id: string }>(
+    `SELECT id FROM charge_requests
+     WHERE payment_link_id = $1 OR payment_intent_id = $2 OR id = $3::uuid
+     ORDER BY (payment_link_id = $1) DESC NULLS LAST, (payment_intent_id = $2) DESC NULLS LAST
+     LIMIT 1`,
+    [refs.paymentLinkId, refs.paymentIntentId, requestId],
+  );
+  return rows[0]?.id;
+}
+
+/** Where the card and its mirror live in Slack: bookkeeping, not a state change (no version, no audit). */
+export async function recordCardLocation(
+  db: Queryable,
+  id: string,
+  location: { cardTs?: string | null; threadTs?: string | null; financeCardTs?: string | null },
+): Promise<void> {
+  await db.query(
+    `UPDATE charge_requests SET
+       card_ts = CASE WHEN $2 THEN $3 ELSE card_ts END,
+       thread_ts = CASE WHEN $4 THEN $5 ELSE thread_ts END,
+       finance_card_ts = CASE WHEN $6 THEN $7 ELSE finance_card_ts END
+     WHERE id = $1`,
+    [
+      id,
+      location.cardTs !== undefined,
+      location.cardTs ?? null,
+      location.threadTs !== undefined,
+      location.threadTs ?? null,
+      location.financeCardTs !== undefined,
+      location.financeCardTs ?? null,
+    ],
+  );
+}
+
+/** Marks a request disputed (a fact beside the status, not a move of it). Returns false if it already was. */
+export async function markDisputed(tx: Tx, id: string): Promise<boolean> {
+  const rows = await tx.query(
+    'UPDATE charge_requests SET disputed = true WHERE id = $1 AND NOT disputed RETURNING id',
+    [id],
+  );
+  return rows.length === 1;
+}
+
+/** Fields a transition may change along with the status, and their columns. */
+const CHANGEABLE = {
+  customerName: 'customer_name',
+  customerEmail: 'customer_email',
+  stripeCustomerId: 'stripe_customer_id',
+  description: 'description',
+  amountMinor: 'amount_minor',
+  currency: 'currency',
+  paymentLinkId: 'payment_link_id',
+  paymentLinkUrl: 'payment_link_url',
+  linkAttempt: 'link_attempt',
+  lastError: 'last_error',
+  amountReceivedMinor: 'amount_received_minor',
+  refundedMinor: 'refunded_minor',
+  payerEmail: 'payer_email',
+  paymentIntentId: 'payment_intent_id',
+  approvedAt: 'approved_at',
+  linkCreatedAt: 'link_created_at',
+  paidAt: 'paid_at',
+  closedAt: 'closed_at',
+} as const satisfies Partial<Record<keyof ChargeRequest, string>>;
+
+export type TransitionChanges = Partial<Pick<ChargeRequest, keyof typeof CHANGEABLE>>;
 
 export interface TransitionInput {
   readonly id: string;
@@ -145,59 +307,49 @@ export interface TransitionInput {
 
 export type TransitionResult =
   | { ok: true; request: ChargeRequest; from: ChargeStatus }
-  /** `not_allowed`: the state machine forbids it. `conflict`: someone else changed the request first. */
-  | { ok: false; reason: 'not_allowed' | 'conflict' | 'not_found'; message: string; current?: ChargeRequest };
+  /** `wrong_state`: the state machine forbids it. `conflict`: someone else changed the request first. */
+  | (Refusal<'wrong_state' | 'conflict' | 'not_found'> & { current?: ChargeRequest });
 
 /**
  * Applies one state-machine move with compare-and-set: the UPDATE names the expected status and
  * version, so of two actors racing from the same state exactly one matches a row. The audit event is
- * written in the same transaction, so the trail holds every winning move and nothing else.
- *
- * Pass an EntityManager that is inside a transaction to add more writes (outbox items) to the same
- * commit; pass the DataSource to run it in a transaction of its own.
+ * written by the same statement, so the trail holds every winning move and nothing else. Pass the
+ * caller's transaction to add more writes (outbox items) to the same commit.
  */
-export async function transitionChargeRequest(db: Db, input: TransitionInput): Promise<TransitionResult> {
+export async function transitionChargeRequest(db: Queryable, input: TransitionInput): Promise<TransitionResult> {
   const check = checkTransition(input.expected.status, input.action);
-  if (!check.ok) {
-    return { ok: false, reason: 'not_allowed', message: check.reason, current: await findChargeRequest(db, input.id) };
-  }
-  const run = async (manager: EntityManager): Promise<TransitionResult> => {
-    const update = await manager
-      .createQueryBuilder()
-      .update(ChargeRequestEntity)
-      .set({
-        ...input.changes,
-        status: check.to,
-        version: check.newVersion ? () => 'version + 1' : input.expected.version,
-        updatedAt: () => 'now()',
-      })
-      .where('id = :id AND status = :status AND version = :version', {
-        id: input.id,
-        status: input.expected.status,
-        version: input.expected.version,
-      })
-      .execute();
-    const current = await findChargeRequest(manager, input.id);
-    if (!current) return { ok: false, reason: 'not_found', message: 'no such charge request' };
-    if (update.affected !== 1) {
-      return {
-        ok: false,
-        reason: 'conflict',
-        message: `the request changed meanwhile (now ${current.status}, version ${current.version})`,
-        current,
-      };
-    }
-    await appendAudit(manager, {
-      chargeRequestId: input.id,
-      actor: input.actor,
-      action: input.action,
-      fromStatus: input.expected.status,
-      toStatus: check.to,
-      version: current.version,
-      details: input.details,
-    });
-    return { ok: true, request: current, from: input.expected.status };
+  if (!check.ok) return { ...refuse('wrong_state', check.message), current: await findChargeRequest(db, input.id) };
+  const values: unknown[] = [
+    input.id,
+    input.expected.status,
+    input.expected.version,
+    check.to,
+    check.newVersion ? 1 : 0,
+    input.actor,
+    input.action,
+    toJson(input.details ?? {}),
+  ];
+  const sets = Object.entries(input.changes ?? {}).map(([field, value]) => {
+    values.push(typeof value === 'bigint' ? value.toString() : value);
+    return `${CHANGEABLE[field as keyof typeof CHANGEABLE]} = $${values.length}`;
+  });
+  const moved = await one(
+    db,
+    `WITH moved AS (
+       UPDATE charge_requests SET status = $4, version = version + $5, updated_at = now()${sets.map((s) => `, ${s}`).join('')}
+       WHERE id = $1 AND status = $2 AND version = $3
+       RETURNING *),
+     audit AS (
+       INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details)
+       SELECT id, $6, $7, $2, status, version, $8::jsonb FROM moved)
+     SELECT * FROM moved`,
+    values,
+  );
+  if (moved) return { ok: true, request: moved, from: input.expected.status };
+  const current = await findChargeRequest(db, input.id);
+  if (!current) return refuse('not_found', 'no such charge request');
+  return {
+    ...refuse('conflict', `the request changed meanwhile (now ${current.status}, version ${current.version})`),
+    current,
   };
-  const manager = managerOf(db);
-  return manager.queryRunner?.isTransactionActive ? run(manager) : manager.transaction(run);
 }

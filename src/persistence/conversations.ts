@@ -1,5 +1,4 @@
-import type { EntityManager } from 'typeorm';
-import type { CONVERSATION_ROLES } from '../db/entities.js';
+import type { Queryable } from '../db/sql.js';
 
 export interface ThreadKey {
   readonly teamId: string;
@@ -8,7 +7,7 @@ export interface ThreadKey {
 }
 
 export interface ConversationMessage {
-  readonly role: (typeof CONVERSATION_ROLES)[number];
+  readonly role: 'user' | 'assistant';
   readonly userId: string | null;
   readonly text: string;
 }
@@ -18,12 +17,12 @@ export interface ConversationMessage {
  * message delivered as both `app_mention` and `message`, or redelivered by Slack's retries.
  */
 export async function recordMessageOnce(
-  manager: EntityManager,
+  db: Queryable,
   thread: ThreadKey,
   messageTs: string,
   message: ConversationMessage,
 ): Promise<boolean> {
-  const rows: unknown[] = await manager.query(
+  const rows = await db.query(
     `INSERT INTO conversation_messages (team_id, channel_id, thread_ts, message_ts, role, user_id, text)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (team_id, channel_id, message_ts) DO NOTHING
@@ -34,8 +33,8 @@ export async function recordMessageOnce(
 }
 
 /** Whether the bot takes part in this thread (so replies continue without a mention). */
-export async function isConversationThread(manager: EntityManager, thread: ThreadKey): Promise<boolean> {
-  const rows: unknown[] = await manager.query(
+export async function isConversationThread(db: Queryable, thread: ThreadKey): Promise<boolean> {
+  const rows = await db.query(
     'SELECT 1 FROM conversation_messages WHERE team_id = $1 AND channel_id = $2 AND thread_ts = $3 LIMIT 1',
     [thread.teamId, thread.channelId, thread.threadTs],
   );
@@ -47,11 +46,11 @@ export async function isConversationThread(manager: EntityManager, thread: Threa
  * (estimated at four characters per token, which errs on the generous side for English).
  */
 export async function threadHistory(
-  manager: EntityManager,
+  db: Queryable,
   thread: ThreadKey,
   maxTokens: number,
 ): Promise<ConversationMessage[]> {
-  const rows: { role: ConversationMessage['role']; user_id: string | null; text: string }[] = await manager.query(
+  const rows = await db.query<{ role: ConversationMessage['role']; user_id: string | null; text: string }>(
     `SELECT role, user_id, text FROM conversation_messages
      WHERE team_id = $1 AND channel_id = $2 AND thread_ts = $3 ORDER BY id DESC LIMIT 200`,
     [thread.teamId, thread.channelId, thread.threadTs],

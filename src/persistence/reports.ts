@@ -1,7 +1,6 @@
-import type { EntityManager } from 'typeorm';
+import type { Queryable } from '../db/sql.js';
+import { OPEN_STATUSES } from '../domain/charge-status.js';
 import type { Period } from '../domain/periods.js';
-
-const OPEN = `('pending_approval', 'approved', 'link_created', 'link_failed', 'payment_processing', 'payment_failed')`;
 
 /** Funnel and amounts of the requests created in a period, for one currency. Amounts are exact. */
 export interface CurrencyTotals {
@@ -27,8 +26,8 @@ const big = (v: string | number | null | undefined) => BigInt(v ?? 0);
 const num = (v: string | number | null | undefined) => Number(v ?? 0);
 const median = (v: string | number | null | undefined) => (v === null || v === undefined ? null : Number(v));
 
-export async function currencyTotals(manager: EntityManager, period: Period): Promise<CurrencyTotals[]> {
-  const rows: Row[] = await manager.query(
+export async function currencyTotals(db: Queryable, period: Period): Promise<CurrencyTotals[]> {
+  const rows = await db.query<Row>(
     `SELECT currency,
        count(*) AS requested, coalesce(sum(amount_minor), 0) AS requested_minor,
        count(*) FILTER (WHERE approved_at IS NOT NULL) AS approved,
@@ -38,15 +37,15 @@ export async function currencyTotals(manager: EntityManager, period: Period): Pr
        count(*) FILTER (WHERE link_created_at IS NOT NULL) AS linked,
        count(*) FILTER (WHERE paid_at IS NOT NULL) AS paid,
        coalesce(sum(coalesce(amount_received_minor, amount_minor)) FILTER (WHERE paid_at IS NOT NULL), 0) AS paid_minor,
-       count(*) FILTER (WHERE status IN ${OPEN}) AS outstanding,
-       coalesce(sum(amount_minor) FILTER (WHERE status IN ${OPEN}), 0) AS outstanding_minor,
+       count(*) FILTER (WHERE status = ANY($3)) AS outstanding,
+       coalesce(sum(amount_minor) FILTER (WHERE status = ANY($3)), 0) AS outstanding_minor,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM approved_at - created_at))
          FILTER (WHERE approved_at IS NOT NULL) AS median_approve_s,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM paid_at - created_at))
          FILTER (WHERE paid_at IS NOT NULL) AS median_pay_s
      FROM charge_requests WHERE created_at >= $1 AND created_at < $2
      GROUP BY currency ORDER BY count(*) DESC`,
-    [period.start, period.end],
+    [period.start, period.end, OPEN_STATUSES],
   );
   return rows.map((r) => ({
     currency: String(r.currency),
@@ -77,12 +76,7 @@ export interface BreakdownRow {
 }
 
 /** Requests of the period grouped by a dimension, largest first (per currency: never added across). */
-export async function breakdown(
-  manager: EntityManager,
-  period: Period,
-  by: Dimension,
-  limit = 10,
-): Promise<BreakdownRow[]> {
+export async function breakdown(db: Queryable, period: Period, by: Dimension, limit = 10): Promise<BreakdownRow[]> {
   const sql =
     by === 'approver'
       ? `SELECT a.approver_id AS key, r.currency, count(*) AS n, sum(r.amount_minor) AS amount
@@ -93,7 +87,7 @@ export async function breakdown(
            count(*) AS n, sum(amount_minor) AS amount
          FROM charge_requests WHERE created_at >= $1 AND created_at < $2
          GROUP BY 1, 2 ORDER BY n DESC, key LIMIT $3`;
-  const rows: Row[] = await manager.query(sql, [period.start, period.end, limit]);
+  const rows = await db.query<Row>(sql, [period.start, period.end, limit]);
   return rows.map((r) => ({
     key: String(r.key),
     currency: String(r.currency),
@@ -110,8 +104,8 @@ export interface AiUsage {
   readonly outputTokens: bigint;
 }
 
-export async function aiUsage(manager: EntityManager, period: Period): Promise<AiUsage> {
-  const [r]: Row[] = await manager.query(
+export async function aiUsage(db: Queryable, period: Period): Promise<AiUsage> {
+  const [r] = await db.query<Row>(
     `SELECT count(*) AS runs,
        count(*) FILTER (WHERE outcome IN ('proposed', 'revised')) AS proposals,
        count(*) FILTER (WHERE outcome LIKE 'model_%') AS failures,

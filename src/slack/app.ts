@@ -3,14 +3,12 @@ import { WebClient } from '@slack/web-api';
 import type { Express } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { ChargeDeps } from '../use-cases/charge-deps.js';
 import { boltLogger } from './bolt-logger.js';
+import type { SlackDeps } from './deps.js';
 import { registerActions } from './listeners/actions/index.js';
-import { type CommandDeps, registerCommands } from './listeners/commands/index.js';
-import { type ConversationDeps, registerEvents } from './listeners/events/index.js';
+import { registerCommands } from './listeners/commands/index.js';
+import { registerEvents } from './listeners/events/index.js';
 import { registerViews } from './listeners/views/index.js';
-
-export type SlackDeps = ConversationDeps & CommandDeps & { readonly charges: ChargeDeps };
 
 export interface SlackRuntime {
   readonly mode: 'http' | 'socket';
@@ -70,8 +68,8 @@ export function createSlackApp(config: Config, http: Express, deps: SlackDeps, l
   });
   registerEvents(app, deps);
   registerCommands(app, deps);
-  registerActions(app, deps.charges);
-  registerViews(app, deps.charges);
+  registerActions(app, deps);
+  registerViews(app, deps);
   app.error(async (error) => {
     logger.error({ err: error }, 'slack listener failed');
   });

@@ -1,12 +1,13 @@
 import { ErrorCode, type WebClient } from '@slack/web-api';
-import type { DataSource } from 'typeorm';
-import { ChargeRequestEntity } from '../db/entities.js';
-import type { OutboxItem } from '../outbox/outbox.js';
+import type { Db } from '../db/sql.js';
+import type { Clock } from '../domain/clock.js';
+import type { OutboxItem } from '../outbox/items.js';
 import type { DeliveryOutcome } from '../outbox/worker.js';
 import { listDecisions } from '../persistence/approvals.js';
 import { findEditChanges } from '../persistence/audit.js';
-import { findChargeRequest } from '../persistence/charge-requests.js';
-import { type PolicyDeps, policyStatus } from '../use-cases/enforce-policy.js';
+import { findChargeRequest, recordCardLocation } from '../persistence/charge-requests.js';
+import type { PolicySettings } from '../use-cases/deps.js';
+import { policyStatus } from '../use-cases/enforce-policy.js';
 import { approvalCard } from './blocks/approval-card.js';
 import { threadNoticeText } from './blocks/thread-notice.js';
 
@@ -25,18 +26,19 @@ const PERMANENT_SLACK_ERRORS = new Set([
 
 export interface SlackDeliveryOptions {
   readonly client: WebClient;
-  readonly dataSource: DataSource;
+  readonly db: Db;
+  readonly clock: Clock;
   readonly testMode: boolean;
   /** Every card is mirrored here (with working buttons), when set. */
   readonly financeChannelId?: string;
   /** Cards of pending requests show which spending rules apply. */
-  readonly policy?: PolicyDeps;
+  readonly policy?: PolicySettings;
 }
 
 /** Delivers one outbox item to Slack, rendering cards from the database as they are now. */
-export function createSlackDelivery({ client, dataSource, testMode, financeChannelId, policy }: SlackDeliveryOptions) {
+export function createSlackDelivery({ client, db, clock, testMode, financeChannelId, policy }: SlackDeliveryOptions) {
   return async (item: OutboxItem): Promise<DeliveryOutcome> => {
-    const request = await findChargeRequest(dataSource, item.requestId);
+    const request = await findChargeRequest(db, item.requestId);
     if (!request) return { ok: false, retry: false, error: `charge request ${item.requestId} not found` };
     try {
       if (item.kind === 'thread_reply') {
@@ -51,11 +53,11 @@ export function createSlackDelivery({ client, dataSource, testMode, financeChann
       }
       const options = {
         testMode,
-        changes: await findEditChanges(dataSource.manager, request.id, request.version),
-        decisions: await listDecisions(dataSource.manager, request.id, request.version),
+        changes: await findEditChanges(db, request.id, request.version),
+        decisions: await listDecisions(db, request.id, request.version),
         policy:
           policy && request.status === 'pending_approval'
-            ? await policyStatus(dataSource.manager, policy, request)
+            ? await policyStatus(db, policy, request, clock.now())
             : undefined,
       };
       const card = approvalCard(request, options);
@@ -70,8 +72,8 @@ export function createSlackDelivery({ client, dataSource, testMode, financeChann
         });
         cardTs = posted.ts ?? null;
         threadTs ??= cardTs;
-        // Where the card lives is Slack bookkeeping, not a state change: a plain update is enough.
-        await dataSource.manager.update(ChargeRequestEntity, { id: request.id }, { cardTs, threadTs });
+        // Where the card lives is Slack bookkeeping, not a state change: no version, no audit.
+        await recordCardLocation(db, request.id, { cardTs, threadTs });
       }
       if (financeChannelId && cardTs && financeChannelId !== request.channelId) {
         const permalink = await client.chat
@@ -85,11 +87,7 @@ export function createSlackDelivery({ client, dataSource, testMode, financeChann
           await client.chat.update({ channel: financeChannelId, ts: request.financeCardTs, ...mirror });
         } else {
           const posted = await client.chat.postMessage({ channel: financeChannelId, ...mirror });
-          await dataSource.manager.update(
-            ChargeRequestEntity,
-            { id: request.id },
-            { financeCardTs: posted.ts ?? null },
-          );
+          await recordCardLocation(db, request.id, { financeCardTs: posted.ts ?? null });
         }
       }
       // An update_card before the card exists needs nothing: the post renders the latest state.

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import type { Config } from '../config.js';
+import type { CustomerMatch } from './gateway.js';
 
 /** The Stripe client, pointed at STRIPE_API_BASE when set (stripe-mock, a proxy, tests). */
 export function createStripeClient(stripe: Config['stripe']): Stripe | undefined {
@@ -25,7 +26,7 @@ export function isTestMode(stripe: Config['stripe']): boolean {
 }
 
 /** Read-only customer search for the agent's find_customer tool. */
-export async function searchCustomers(client: Stripe, query: string) {
+export async function searchCustomers(client: Stripe, query: string): Promise<CustomerMatch[]> {
   const escaped = query.replace(/["\\]/g, '');
   const found = await client.customers.search({ query: `name~"${escaped}" OR email~"${escaped}"`, limit: 5 });
   return found.data.map((c) => ({ id: c.id, name: c.name ?? null, email: c.email ?? null }));

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { PaymentDetails, PaymentFact } from '../domain/payment-events.js';
+import type { InboxEvent } from '../persistence/stripe-events.js';
 
 /** How to find our request for an event: the payment link, the payment intent, or our metadata. */
 export interface RequestLocator {
@@ -56,8 +57,29 @@ export function translateCompletedSession(
   };
 }
 
-/** The events Countersign acts on; every other type is acknowledged and ignored. */
-export function translateStripeEvent(event: Stripe.Event): TranslatedEvent | undefined {
+/**
+ * Whether a verified body has the shape of an event: an id, a type and a data object. Stripe signs
+ * what it sends, so anything else is refused at the door (400) rather than stored.
+ */
+export function isStripeEvent(value: unknown): value is Stripe.Event {
+  const event = value as { id?: unknown; type?: unknown; data?: { object?: unknown } } | null;
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    typeof event.id === 'string' &&
+    event.id.length > 0 &&
+    event.id.length <= 255 &&
+    typeof event.type === 'string' &&
+    event.type.length > 0 &&
+    typeof event.data?.object === 'object' &&
+    event.data.object !== null
+  );
+}
+
+/** The events Countersign acts on; every other type (or shape) is acknowledged and ignored. */
+export function translateStripeEvent(value: unknown): TranslatedEvent | undefined {
+  if (!isStripeEvent(value)) return undefined;
+  const event = value;
   switch (event.type) {
     case 'checkout.session.completed':
       return translateCompletedSession(event.data.object, event.created);
@@ -108,4 +130,19 @@ export function translateStripeEvent(event: Stripe.Event): TranslatedEvent | und
     default:
       return undefined;
   }
+}
+
+/**
+ * A completed checkout session found by reconciliation, as the `checkout.session.completed` event
+ * Stripe would have sent, so the inbox applies it the same way. The payment status is part of the
+ * id: "unpaid" (an asynchronous payment started) and later "paid" are two facts.
+ */
+export function completedSessionEvent(session: Stripe.Checkout.Session): InboxEvent {
+  const id = `reconcile:${session.id}:${session.payment_status}`;
+  const type = 'checkout.session.completed';
+  return {
+    id,
+    type,
+    payload: JSON.stringify({ id, object: 'event', type, created: session.created, data: { object: session } }),
+  };
 }

@@ -1,13 +1,14 @@
 import Stripe from 'stripe';
 import type { ChargeRequest } from '../domain/charge-request.js';
+import { type Refusal, refuse } from '../errors.js';
 
 export interface CreatedLink {
   readonly id: string;
   readonly url: string;
 }
 
-/** What a Stripe failure means for us: retry later, or tell a person what to fix. */
-export type StripeFailure = { kind: 'transient'; message: string } | { kind: 'permanent'; message: string };
+/** What a Stripe failure means for us: `unavailable` (retry later) or `service_refused` (a person must fix it). */
+export type StripeFailure = Refusal<'unavailable' | 'service_refused'>;
 
 /**
  * Same request, same version, same attempt → same key, so Stripe returns the link it already made
@@ -65,25 +66,25 @@ export async function deactivatePaymentLink(stripe: Stripe, linkId: string): Pro
 /** Plain words for a Stripe error, and whether waiting can fix it. */
 export function classifyStripeError(error: unknown): StripeFailure {
   if (error instanceof Stripe.errors.StripeAuthenticationError) {
-    return {
-      kind: 'permanent',
-      message: 'Stripe rejected our API key. An admin must fix STRIPE_SECRET_KEY, then press Retry.',
-    };
+    return refuse(
+      'service_refused',
+      'Stripe rejected our API key. An admin must fix STRIPE_SECRET_KEY, then press Retry.',
+    );
   }
   if (error instanceof Stripe.errors.StripePermissionError) {
-    return {
-      kind: 'permanent',
-      message: `Our Stripe key is not allowed to create payment links (${error.message}). An admin must grant "Payment Links: write", then press Retry.`,
-    };
+    return refuse(
+      'service_refused',
+      `Our Stripe key is not allowed to create payment links (${error.message}). An admin must grant "Payment Links: write", then press Retry.`,
+    );
   }
   if (
     error instanceof Stripe.errors.StripeInvalidRequestError ||
     error instanceof Stripe.errors.StripeIdempotencyError
   ) {
-    return { kind: 'permanent', message: `Stripe refused the payment link: ${error.message}` };
+    return refuse('service_refused', `Stripe refused the payment link: ${error.message}`);
   }
   if (error instanceof Stripe.errors.StripeError) {
-    return { kind: 'transient', message: `Stripe is not answering right now (${error.type}).` };
+    return refuse('unavailable', `Stripe is not answering right now (${error.type}).`);
   }
-  return { kind: 'transient', message: error instanceof Error ? error.message : String(error) };
+  return refuse('unavailable', error instanceof Error ? error.message : String(error));
 }

@@ -1,17 +1,16 @@
-import type { EntityManager } from 'typeorm';
-import { ChargeRequestEntity } from '../db/entities.js';
 import { mayDecide } from '../domain/authorization.js';
 import { type ChargeRequest, moneyOf } from '../domain/charge-request.js';
 import { describeStatus } from '../domain/charge-status.js';
 import { approvalsRequired } from '../domain/policy.js';
-import { queueCardUpdate } from '../outbox/outbox.js';
+import { type Refusal, type Result, refuse } from '../errors.js';
 import { countApprovals, recordDecisionOnce } from '../persistence/approvals.js';
 import { appendAudit } from '../persistence/audit.js';
-import { findChargeRequest } from '../persistence/charge-requests.js';
-import { transitionWithUpdates } from './change-state.js';
-import type { ActionResult, ChargeDeps } from './charge-deps.js';
-import { describeViolations, enforcePolicy } from './enforce-policy.js';
+import { findChargeRequest, lockChargeRequest } from '../persistence/charge-requests.js';
+import { queueCardUpdate } from '../persistence/outbox.js';
+import type { ActionResult, UseCaseDeps } from './deps.js';
+import { enforcePolicy } from './enforce-policy.js';
 import { issuePaymentLink } from './payment-link.js';
+import { transitionWithUpdates } from './transition-with-updates.js';
 
 export interface DecisionClick {
   readonly requestId: string;
@@ -22,34 +21,31 @@ export interface DecisionClick {
 
 /** Who clicked and whether the request is still where the card showed it. No writes. */
 function checkDecision(
-  deps: ChargeDeps,
+  deps: Pick<UseCaseDeps, 'allowSelfApproval'>,
   request: ChargeRequest | undefined,
   click: DecisionClick,
   isApprover: boolean,
-) {
-  if (!request) return { ok: false as const, message: 'That request no longer exists.' };
+): Result<{ request: ChargeRequest }> {
+  if (!request) return refuse('not_found', 'That request no longer exists.');
   const permission = mayDecide(request, { userId: click.userId, isApprover }, deps.allowSelfApproval);
-  if (!permission.ok) return { ok: false as const, message: permission.reason };
+  if (!permission.ok) return permission;
   if (request.status !== 'pending_approval') {
-    return {
-      ok: false as const,
-      message: `${request.reference} is already ${describeStatus(request.status)}. Nothing was changed.`,
-    };
+    return refuse(
+      'wrong_state',
+      `${request.reference} is already ${describeStatus(request.status)}. Nothing was changed.`,
+    );
   }
   if (request.version !== click.version) {
-    return {
-      ok: false as const,
-      message: `${request.reference} changed after this card was shown (now version ${request.version}). Look at the updated card and decide again.`,
-    };
+    return refuse(
+      'conflict',
+      `${request.reference} changed after this card was shown (now version ${request.version}). Look at the updated card and decide again.`,
+    );
   }
-  return { ok: true as const, request };
+  return { ok: true, request };
 }
 
-/** Locks the request row and re-reads it: decisions on one request apply one after another. */
-async function lockRequest(manager: EntityManager, id: string): Promise<ChargeRequest | undefined> {
-  await manager.findOne(ChargeRequestEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
-  return findChargeRequest(manager, id);
-}
+const decidedMeanwhile = (request: ChargeRequest): Refusal =>
+  refuse('conflict', `${request.reference} was decided by someone else a moment ago. Nothing was changed.`);
 
 /**
  * Approve. In one transaction: lock the request, check the clicker and the version, re-check the
@@ -57,14 +53,15 @@ async function lockRequest(manager: EntityManager, id: string): Promise<ChargeRe
  * decision, and once enough distinct approvers have approved this version, move to `approved` by
  * compare-and-set. Then create the payment link.
  */
-export async function approveCharge(deps: ChargeDeps, click: DecisionClick): Promise<ActionResult> {
+export async function approveCharge(deps: UseCaseDeps, click: DecisionClick): Promise<ActionResult> {
   const isApprover = await deps.approvers.isApprover(click.userId);
-  const outcome = await deps.dataSource.transaction(async (manager): Promise<ActionResult & { approved?: boolean }> => {
-    const checked = checkDecision(deps, await lockRequest(manager, click.requestId), click, isApprover);
+  const now = deps.clock.now();
+  const outcome = await deps.db.transaction(async (tx): Promise<Result<{ message?: string; approved?: true }>> => {
+    const checked = checkDecision(deps, await lockChargeRequest(tx, click.requestId), click, isApprover);
     if (!checked.ok) return checked;
     const { request } = checked;
     const money = moneyOf(request);
-    const violations = await enforcePolicy(manager, deps.policy, {
+    const refused = await enforcePolicy(tx, deps.policy, {
       stage: 'approval',
       actor: click.userId,
       requesterId: request.requesterId,
@@ -72,19 +69,18 @@ export async function approveCharge(deps: ChargeDeps, click: DecisionClick): Pro
       money,
       requestId: request.id,
       createdAt: request.createdAt,
+      now,
     });
-    if (violations.length > 0) {
-      return { ok: false, message: `Not approved: ${describeViolations(violations).join(' ')} Nothing was changed.` };
-    }
+    if (refused) return refuse('policy_refused', `Not approved: ${refused.message} Nothing was changed.`);
     // Above the two-approver threshold the requester never counts, even where self-approval is allowed.
-    const required = approvalsRequired(deps.policy.policy, money);
+    const required = approvalsRequired(deps.policy.rules, money);
     if (required > 1 && click.userId === request.requesterId) {
-      return {
-        ok: false,
-        message: `${request.reference} needs ${required} approvers other than the requester. Nothing was changed.`,
-      };
+      return refuse(
+        'forbidden',
+        `${request.reference} needs ${required} approvers other than the requester. Nothing was changed.`,
+      );
     }
-    const recorded = await recordDecisionOnce(manager, {
+    const recorded = await recordDecisionOnce(tx, {
       chargeRequestId: request.id,
       version: request.version,
       approverId: click.userId,
@@ -92,19 +88,14 @@ export async function approveCharge(deps: ChargeDeps, click: DecisionClick): Pro
       reason: null,
     });
     if (!recorded) {
-      return {
-        ok: false,
-        message: `You already approved version ${request.version} of ${request.reference}; another approver must approve it too.`,
-      };
+      return refuse(
+        'already_done',
+        `You already approved version ${request.version} of ${request.reference}; another approver must approve it too.`,
+      );
     }
-    const approvals = await countApprovals(
-      manager,
-      request.id,
-      request.version,
-      required > 1 ? request.requesterId : null,
-    );
+    const approvals = await countApprovals(tx, request.id, request.version, required > 1 ? request.requesterId : null);
     if (approvals < required) {
-      await appendAudit(manager, {
+      await appendAudit(tx, {
         chargeRequestId: request.id,
         actor: click.userId,
         action: 'approval_recorded',
@@ -113,63 +104,61 @@ export async function approveCharge(deps: ChargeDeps, click: DecisionClick): Pro
         version: request.version,
         details: { approvals, required },
       });
-      await queueCardUpdate(manager, request.id, { type: 'approval_progress', by: click.userId, approvals, required });
+      await queueCardUpdate(tx, request.id, { type: 'approval_progress', by: click.userId, approvals, required });
       return {
         ok: true,
         message: `Your approval is recorded (${approvals} of ${required}). Another approver must approve ${request.reference} too.`,
       };
     }
     const moved = await transitionWithUpdates(
-      manager,
+      tx,
       {
         id: request.id,
         action: 'approve',
         expected: { status: 'pending_approval', version: click.version },
         actor: click.userId,
-        changes: { approvedAt: new Date() },
+        changes: { approvedAt: now },
         details: { approvals, required },
       },
       [{ type: 'approved', by: click.userId }],
     );
-    if (!moved.ok)
-      return {
-        ok: false,
-        message: `${request.reference} was decided by someone else a moment ago. Nothing was changed.`,
-      };
-    return { ok: true, approved: true };
+    return moved.ok ? { ok: true, approved: true } : decidedMeanwhile(request);
   });
-  deps.wakeOutbox();
-  if (outcome.ok && outcome.approved) await issuePaymentLink(deps, click.requestId);
-  return outcome.ok ? (outcome.message ? { ok: true, message: outcome.message } : { ok: true }) : outcome;
+  if (!outcome.ok) return outcome;
+  if (outcome.approved) await issuePaymentLink(deps, click.requestId);
+  return outcome.message ? { ok: true, message: outcome.message } : { ok: true };
 }
 
 /** Reject with a reason (required), bound to the clicked version like an approval. */
-export async function rejectCharge(deps: ChargeDeps, click: DecisionClick & { reason: string }): Promise<ActionResult> {
+export async function rejectCharge(
+  deps: UseCaseDeps,
+  click: DecisionClick & { reason: string },
+): Promise<ActionResult> {
   const reason = click.reason.trim();
-  if (reason.length < 3) return { ok: false, message: 'Say why the request is rejected: the requester will read it.' };
+  if (reason.length < 3) {
+    return refuse('invalid_input', 'Say why the request is rejected: the requester will read it.', [
+      { field: 'reason', message: 'Say why the request is rejected: the requester will read it.' },
+    ]);
+  }
   const isApprover = await deps.approvers.isApprover(click.userId);
-  const outcome = await deps.dataSource.transaction(async (manager): Promise<ActionResult> => {
-    const checked = checkDecision(deps, await lockRequest(manager, click.requestId), click, isApprover);
+  return deps.db.transaction(async (tx): Promise<ActionResult> => {
+    const checked = checkDecision(deps, await lockChargeRequest(tx, click.requestId), click, isApprover);
     if (!checked.ok) return checked;
     const { request } = checked;
     const moved = await transitionWithUpdates(
-      manager,
+      tx,
       {
         id: request.id,
         action: 'reject',
         expected: { status: 'pending_approval', version: click.version },
         actor: click.userId,
-        changes: { closedAt: new Date() },
+        changes: { closedAt: deps.clock.now() },
         details: { reason },
       },
       [{ type: 'rejected', by: click.userId, reason }],
     );
-    if (!moved.ok)
-      return {
-        ok: false,
-        message: `${request.reference} was decided by someone else a moment ago. Nothing was changed.`,
-      };
-    await recordDecisionOnce(manager, {
+    if (!moved.ok) return decidedMeanwhile(request);
+    await recordDecisionOnce(tx, {
       chargeRequestId: request.id,
       version: click.version,
       approverId: click.userId,
@@ -178,17 +167,14 @@ export async function rejectCharge(deps: ChargeDeps, click: DecisionClick & { re
     });
     return { ok: true };
   });
-  deps.wakeOutbox();
-  return outcome;
 }
 
 /** Whether `userId` may decide this request right now (before opening the reject modal). */
-export async function canDecide(deps: ChargeDeps, click: DecisionClick): Promise<ActionResult> {
-  const checked = checkDecision(
+export async function canDecide(deps: UseCaseDeps, click: DecisionClick): Promise<Result<{ request: ChargeRequest }>> {
+  return checkDecision(
     deps,
-    await findChargeRequest(deps.dataSource, click.requestId),
+    await findChargeRequest(deps.db, click.requestId),
     click,
     await deps.approvers.isApprover(click.userId),
   );
-  return checked.ok ? { ok: true } : checked;
 }

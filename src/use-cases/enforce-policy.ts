@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Queryable, Tx } from '../db/sql.js';
 import type { Actor } from '../domain/charge-request.js';
 import type { Money } from '../domain/money.js';
 import { dayAndMonthOf } from '../domain/periods.js';
@@ -7,18 +7,13 @@ import {
   budgetShare,
   checkBudgetRules,
   checkRequestRules,
-  type Policy,
   type Violation,
 } from '../domain/policy.js';
+import { type Refusal, refuse } from '../errors.js';
 import { countApprovals } from '../persistence/approvals.js';
 import { appendAudit } from '../persistence/audit.js';
 import { budgetUsage, lockBudgets, type UsageScope } from '../persistence/budget-usage.js';
-
-export interface PolicyDeps {
-  readonly policy: Policy;
-  /** Where days and months begin (REPORT_TIMEZONE). */
-  readonly timezone: string;
-}
+import type { PolicySettings } from './deps.js';
 
 export interface PolicyCheck {
   readonly stage: 'proposal' | 'edit' | 'approval';
@@ -30,16 +25,18 @@ export interface PolicyCheck {
   readonly requestId?: string;
   /** When the request was made: its requester's day. */
   readonly createdAt: Date;
+  /** Now: the channel's month. */
+  readonly now: Date;
 }
 
 /** The budget windows a check uses: the requester's day of the request, the channel's current month. */
-export function usageScope(deps: PolicyDeps, check: PolicyCheck): UsageScope {
+export function usageScope(settings: PolicySettings, check: PolicyCheck): UsageScope {
   return {
     requesterId: check.requesterId,
     channelId: check.channelId,
     currency: check.money.currency,
-    day: dayAndMonthOf(check.createdAt, deps.timezone).day,
-    month: dayAndMonthOf(new Date(), deps.timezone).month,
+    day: dayAndMonthOf(check.createdAt, settings.timezone).day,
+    month: dayAndMonthOf(check.now, settings.timezone).month,
     excludeId: check.requestId,
   };
 }
@@ -47,21 +44,22 @@ export function usageScope(deps: PolicyDeps, check: PolicyCheck): UsageScope {
 /**
  * Checks every rule inside the caller's transaction. Budget locks are taken first, so until that
  * transaction ends nobody else can check and commit against the same budgets: concurrent approvals
- * can never together exceed one. Each refusal is put on the audit trail with the rules that caused it.
+ * can never together exceed one. Each refusal is put on the audit trail with the rules that caused
+ * it, and comes back as one `policy_refused` refusal that names every rule.
  */
 export async function enforcePolicy(
-  manager: EntityManager,
-  deps: PolicyDeps,
+  tx: Tx,
+  settings: PolicySettings,
   check: PolicyCheck,
-): Promise<Violation[]> {
-  const scope = usageScope(deps, check);
-  await lockBudgets(manager, scope);
+): Promise<Refusal<'policy_refused'> | undefined> {
+  const scope = usageScope(settings, check);
+  await lockBudgets(tx, scope);
   const violations = [
-    ...checkRequestRules(deps.policy, check.money),
-    ...checkBudgetRules(deps.policy, check.money, await budgetUsage(manager, scope)),
+    ...checkRequestRules(settings.rules, check.money),
+    ...checkBudgetRules(settings.rules, check.money, await budgetUsage(tx, scope)),
   ];
   if (violations.length > 0) {
-    await appendAudit(manager, {
+    await appendAudit(tx, {
       chargeRequestId: check.requestId ?? null,
       actor: check.actor,
       action: 'policy_refused',
@@ -75,13 +73,15 @@ export async function enforcePolicy(
         channelId: check.channelId,
       },
     });
+    return policyRefusal(violations);
   }
-  return violations;
+  return undefined;
 }
 
 /** How a refusal reads for people and for the model: each rule named, with its numbers. */
-export function describeViolations(violations: readonly Violation[]): string[] {
-  return violations.map((v) => `policy ${v.rule.replace(/_/g, ' ')}: ${v.message}`);
+function policyRefusal(violations: readonly Violation[]): Refusal<'policy_refused'> {
+  const problems = violations.map((v) => ({ message: `policy ${v.rule.replace(/_/g, ' ')}: ${v.message}` }));
+  return refuse('policy_refused', problems.map((p) => p.message).join(' '), problems);
 }
 
 export interface PolicyStatus {
@@ -94,8 +94,8 @@ export interface PolicyStatus {
 
 /** What the card shows about the rules that apply to a request now. */
 export async function policyStatus(
-  manager: EntityManager,
-  deps: PolicyDeps,
+  db: Queryable,
+  settings: PolicySettings,
   request: {
     id: string;
     version: number;
@@ -105,20 +105,21 @@ export async function policyStatus(
     amountMinor: bigint;
     currency: string;
   },
+  now: Date,
 ): Promise<PolicyStatus> {
   const money = { amountMinor: request.amountMinor, currency: request.currency };
-  const requiredApprovals = approvalsRequired(deps.policy, money);
+  const requiredApprovals = approvalsRequired(settings.rules, money);
   const approvals = await countApprovals(
-    manager,
+    db,
     request.id,
     request.version,
     requiredApprovals > 1 ? request.requesterId : null,
   );
-  const hasBudget = deps.policy.channelMonthlyBudget.has(money.currency);
+  const hasBudget = settings.rules.channelMonthlyBudget.has(money.currency);
   const usage = hasBudget
     ? await budgetUsage(
-        manager,
-        usageScope(deps, {
+        db,
+        usageScope(settings, {
           stage: 'approval',
           actor: 'system',
           requesterId: request.requesterId,
@@ -126,12 +127,13 @@ export async function policyStatus(
           money,
           requestId: request.id,
           createdAt: request.createdAt,
+          now,
         }),
       )
     : undefined;
   return {
     requiredApprovals,
     approvals,
-    budgetPercent: usage ? budgetShare(deps.policy, money, usage.channelThisMonth) : undefined,
+    budgetPercent: usage ? budgetShare(settings.rules, money, usage.channelThisMonth) : undefined,
   };
 }

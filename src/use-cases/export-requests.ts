@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { Queryable } from '../db/sql.js';
 import { moneyOf } from '../domain/charge-request.js';
 import { toCsv } from '../domain/csv.js';
 import { toDecimalString } from '../domain/money.js';
@@ -42,10 +42,10 @@ const COLUMNS = [
 
 /** One CSV row per request created in the period: every field and timestamp, amounts exact. */
 export async function exportRequests(
-  dataSource: DataSource,
+  db: Queryable,
   period: Period,
 ): Promise<{ csv: string; count: number; truncated: boolean }> {
-  const requests = await findCreatedBetween(dataSource, period.start, period.end, EXPORT_ROW_LIMIT + 1);
+  const requests = await findCreatedBetween(db, period.start, period.end, EXPORT_ROW_LIMIT + 1);
   const truncated = requests.length > EXPORT_ROW_LIMIT;
   const rows = requests
     .slice(0, EXPORT_ROW_LIMIT)

@@ -1,16 +1,18 @@
-import type { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { ChargeRequestEntity } from '../db/entities.js';
 import { type Actor, type ChargeRequest, moneyOf, parseReference } from '../domain/charge-request.js';
+import { describeStatus } from '../domain/charge-status.js';
 import { formatMoney, type Money, parseMoney } from '../domain/money.js';
-import { enqueue } from '../outbox/outbox.js';
+import { invalidInput, type Problem, type Result, refuse } from '../errors.js';
 import {
   createChargeRequest,
   findChargeRequestByNumber,
+  lockChargeRequest,
   type TransitionChanges,
 } from '../persistence/charge-requests.js';
-import { transitionWithUpdates } from './change-state.js';
-import { describeViolations, enforcePolicy, type PolicyDeps } from './enforce-policy.js';
+import { enqueue } from '../persistence/outbox.js';
+import type { UseCaseDeps } from './deps.js';
+import { enforcePolicy } from './enforce-policy.js';
+import { transitionWithUpdates } from './transition-with-updates.js';
 
 /**
  * What a proposal contains, from the agent's `propose_charge` tool or from `/charges new`. The same
@@ -36,30 +38,26 @@ export interface ProposalContext {
   readonly stripeCustomerId?: string | null;
 }
 
-export type ProposalResult = { ok: true; request: ChargeRequest; created: boolean } | { ok: false; problems: string[] };
+export type ProposalResult = Result<{ request: ChargeRequest; created: boolean }>;
 
-export interface ProposeDeps {
-  readonly dataSource: DataSource;
-  /** Nudges the outbox worker after a commit that queued Slack updates. */
-  readonly wakeOutbox: () => void;
-  readonly policy: PolicyDeps;
-}
+type ProposeDeps = Pick<UseCaseDeps, 'db' | 'policy' | 'clock'>;
 
-type Validated = { ok: true; value: z.output<typeof proposalSchema>; money: Money } | { ok: false; problems: string[] };
-
-function validate(input: ProposalInput): Validated {
+function validate(input: ProposalInput): Result<{ value: z.output<typeof proposalSchema>; money: Money }> {
   const parsed = proposalSchema.safeParse(input);
-  if (!parsed.success)
-    return { ok: false, problems: parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`) };
+  if (!parsed.success) {
+    return invalidInput(
+      parsed.error.issues.map((i): Problem => ({ field: String(i.path[0] ?? 'input'), message: i.message })),
+    );
+  }
   const money = parseMoney(parsed.data.amount, parsed.data.currency);
-  if (!money.ok) return { ok: false, problems: [`amount: ${money.error.message}`] };
+  if (!money.ok) return invalidInput([{ field: 'amount', message: money.message }]);
   return { ok: true, value: parsed.data, money: money.money };
 }
 
 /**
  * Turns a proposal into a `pending_approval` request and queues its approval card, in one
- * transaction. Invalid input creates nothing and comes back as a list of problems, phrased so that
- * a person or a model can correct them.
+ * transaction. Invalid input creates nothing and comes back as a refusal listing each problem,
+ * phrased so that a person or a model can correct it.
  */
 export async function proposeCharge(
   deps: ProposeDeps,
@@ -69,18 +67,20 @@ export async function proposeCharge(
   const checked = validate(input);
   if (!checked.ok) return checked;
   const { value, money } = checked;
-  const outcome = await deps.dataSource.transaction(async (manager) => {
-    const violations = await enforcePolicy(manager, deps.policy, {
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const refused = await enforcePolicy(tx, deps.policy, {
       stage: 'proposal',
       actor: context.requesterId,
       requesterId: context.requesterId,
       channelId: context.channelId,
       money,
-      createdAt: new Date(),
+      createdAt: now,
+      now,
     });
-    if (violations.length > 0) return { ok: false as const, problems: describeViolations(violations) };
+    if (refused) return refused;
     const created = await createChargeRequest(
-      manager,
+      tx,
       {
         source: context.source,
         teamId: context.teamId,
@@ -97,16 +97,15 @@ export async function proposeCharge(
       context.requesterId,
       { source: context.source },
     );
-    await enqueue(manager, { kind: 'post_card', requestId: created.id });
-    return { ok: true as const, request: created, created: true };
+    await enqueue(tx, [{ kind: 'post_card', requestId: created.id }]);
+    return { ok: true, request: created, created: true };
   });
-  deps.wakeOutbox();
-  return outcome;
 }
 
 /**
  * Changes a pending request as a new version ("make it 1,500 instead"). The compare-and-set on the
- * version voids every approval of earlier versions; the card shows what changed.
+ * version voids every approval of earlier versions; the card shows what changed. With `scope`, the
+ * request must belong to that conversation.
  */
 export async function reviseCharge(
   deps: ProposeDeps,
@@ -116,19 +115,13 @@ export async function reviseCharge(
   scope?: { teamId: string; channelId: string; threadTs: string | null },
 ): Promise<ProposalResult> {
   const number = parseReference(reference);
-  const current = number === undefined ? undefined : await findChargeRequestByNumber(deps.dataSource, number);
+  const current = number === undefined ? undefined : await findChargeRequestByNumber(deps.db, number);
   if (
     !current ||
     (scope &&
       (current.teamId !== scope.teamId || current.channelId !== scope.channelId || current.threadTs !== scope.threadTs))
   ) {
-    return { ok: false, problems: [`there is no request ${reference} in this conversation`] };
-  }
-  if (current.status !== 'pending_approval') {
-    return {
-      ok: false,
-      problems: [`${current.reference} can no longer be changed: it is ${current.status.replace('_', ' ')}`],
-    };
+    return refuse('not_found', `there is no request ${reference} in this conversation`);
   }
   const checked = validate(input);
   if (!checked.ok) return checked;
@@ -140,40 +133,45 @@ export async function reviseCharge(
     amountMinor: money.amountMinor,
     currency: money.currency,
   };
-  const changes = describeChanges(current, next);
-  if (changes.length === 0) return { ok: true, request: current, created: false };
-
-  const result = await deps.dataSource.transaction(async (manager) => {
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx): Promise<ProposalResult> => {
     // Row first, budgets second: the same order as approvals, so the two never deadlock.
-    await manager.findOne(ChargeRequestEntity, { where: { id: current.id }, lock: { mode: 'pessimistic_write' } });
-    const violations = await enforcePolicy(manager, deps.policy, {
+    const locked = await lockChargeRequest(tx, current.id);
+    if (!locked) return refuse('not_found', `there is no request ${reference} in this conversation`);
+    if (locked.status !== 'pending_approval') {
+      return refuse(
+        'wrong_state',
+        `${locked.reference} can no longer be changed: it is ${describeStatus(locked.status)}`,
+      );
+    }
+    const changes = describeChanges(locked, next);
+    if (changes.length === 0) return { ok: true, request: locked, created: false };
+    const refused = await enforcePolicy(tx, deps.policy, {
       stage: 'edit',
       actor,
-      requesterId: current.requesterId,
-      channelId: current.channelId,
+      requesterId: locked.requesterId,
+      channelId: locked.channelId,
       money,
-      requestId: current.id,
-      createdAt: current.createdAt,
+      requestId: locked.id,
+      createdAt: locked.createdAt,
+      now,
     });
-    if (violations.length > 0) return { ok: false as const, problems: describeViolations(violations) };
-    return transitionWithUpdates(
-      manager,
+    if (refused) return refused;
+    const moved = await transitionWithUpdates(
+      tx,
       {
-        id: current.id,
+        id: locked.id,
         action: 'edit',
-        expected: { status: current.status, version: current.version },
+        expected: { status: locked.status, version: locked.version },
         actor,
         changes: next,
         details: { changes },
       },
-      [{ type: 'revised', version: current.version + 1, changes }],
+      [{ type: 'revised', version: locked.version + 1, changes }],
     );
+    if (!moved.ok) return refuse('conflict', `${locked.reference} changed meanwhile; look at the card and try again`);
+    return { ok: true, request: moved.request, created: false };
   });
-  deps.wakeOutbox();
-  if ('problems' in result) return result;
-  if (!result.ok)
-    return { ok: false, problems: [`${current.reference} changed meanwhile; look at the card and try again`] };
-  return { ok: true, request: result.request, created: false };
 }
 
 /** Field-by-field differences, in display form, for the audit trail and the card. */
@@ -182,9 +180,9 @@ export function describeChanges(
   after: TransitionChanges,
 ): { field: string; from: string; to: string }[] {
   const out: { field: string; from: string; to: string }[] = [];
-  const beforeAmount = `${formatMoney(moneyOf(before))} ${before.currency}`;
+  const beforeAmount = formatMoney(moneyOf(before));
   if (after.amountMinor !== undefined && after.currency !== undefined) {
-    const afterAmount = `${formatMoney({ amountMinor: after.amountMinor, currency: after.currency })} ${after.currency}`;
+    const afterAmount = formatMoney({ amountMinor: after.amountMinor, currency: after.currency });
     if (afterAmount !== beforeAmount) out.push({ field: 'amount', from: beforeAmount, to: afterAmount });
   }
   if (after.customerName !== undefined && after.customerName !== before.customerName) {

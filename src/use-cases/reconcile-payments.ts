@@ -1,5 +1,8 @@
-import type Stripe from 'stripe';
-import { ingestStripeEvent, type PaymentEventDeps, processStripeEvent } from './record-payment-event.js';
+import { PAYABLE_LINK_STATUSES } from '../domain/charge-status.js';
+import type { Inbox } from '../inbox/worker.js';
+import { findOpenPaymentLinks } from '../persistence/charge-requests.js';
+import type { StripeGateway } from '../stripe/gateway.js';
+import type { UseCaseDeps } from './deps.js';
 
 export interface ReconcileSummary {
   /** Open payment links asked about. */
@@ -10,38 +13,19 @@ export interface ReconcileSummary {
 
 /**
  * Catches missed webhooks: asks Stripe for the completed checkout sessions of every open payment
- * link and applies them through the same idempotent path as webhooks. Safe on several instances at
- * once: each session is recorded under one id, and the transitions are compare-and-set.
+ * link and applies them through the inbox, the same idempotent path as webhooks. Safe on several
+ * instances at once: each session is stored under one id, and the transitions are compare-and-set.
  */
-export async function reconcilePayments(deps: PaymentEventDeps & { stripe: Stripe }): Promise<ReconcileSummary> {
-  const open: { payment_link_id: string }[] = await deps.dataSource.query(
-    `SELECT payment_link_id FROM charge_requests
-     WHERE status IN ('link_created', 'payment_processing') AND payment_link_id IS NOT NULL
-     ORDER BY link_created_at LIMIT 500`,
-  );
+export async function reconcilePayments(
+  deps: Pick<UseCaseDeps, 'db' | 'logger'> & { stripe: StripeGateway; inbox: Inbox },
+): Promise<ReconcileSummary> {
+  const links = await findOpenPaymentLinks(deps.db, PAYABLE_LINK_STATUSES, 500);
   let recorded = 0;
-  for (const { payment_link_id: paymentLink } of open) {
-    const sessions = await deps.stripe.checkout.sessions.list({
-      payment_link: paymentLink,
-      status: 'complete',
-      limit: 10,
-    });
-    for (const session of sessions.data) {
-      // The payment status is part of the id: "unpaid" (async started) and later "paid" are two facts.
-      const id = `reconcile:${session.id}:${session.payment_status}`;
-      const type = 'checkout.session.completed';
-      // Shaped like the webhook Stripe would have sent, so the same inbox applies it the same way.
-      const payload = JSON.stringify({
-        id,
-        object: 'event',
-        type,
-        created: session.created,
-        data: { object: session },
-      });
-      await ingestStripeEvent(deps.dataSource, { id, type, payload });
-      if ((await processStripeEvent(deps, id)) === 'applied') recorded += 1;
+  for (const link of links) {
+    for (const event of await deps.stripe.completedCheckoutEvents(link)) {
+      if ((await deps.inbox.applyNew(event)) === 'applied') recorded += 1;
     }
   }
   if (recorded > 0) deps.logger.warn({ recorded }, 'reconciliation recorded payments that no webhook brought');
-  return { checked: open.length, recorded };
+  return { checked: links.length, recorded };
 }

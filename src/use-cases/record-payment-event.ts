@@ -1,146 +1,40 @@
-import type Stripe from 'stripe';
-import type { DataSource, EntityManager } from 'typeorm';
-import { ChargeRequestEntity } from '../db/entities.js';
+import type { Tx } from '../db/sql.js';
 import type { ChargeAction } from '../domain/charge-status.js';
 import { type PaymentFact, planPaymentSteps } from '../domain/payment-events.js';
-import type { Logger } from '../logger.js';
-import { queueCardUpdate, type ThreadNotice } from '../outbox/outbox.js';
+import type { AppliedEvent } from '../inbox/worker.js';
+import type { ThreadNotice } from '../outbox/items.js';
 import { appendAudit } from '../persistence/audit.js';
-import { findChargeRequest, type TransitionChanges, transitionChargeRequest } from '../persistence/charge-requests.js';
-import { type RequestLocator, translateStripeEvent } from '../stripe/events.js';
+import {
+  findRequestIdFor,
+  lockChargeRequest,
+  markDisputed,
+  type TransitionChanges,
+  transitionChargeRequest,
+} from '../persistence/charge-requests.js';
+import { queueCardUpdate } from '../persistence/outbox.js';
+import type { ClaimedEvent } from '../persistence/stripe-events.js';
+import { translateStripeEvent } from '../stripe/events.js';
+import type { StripeGateway } from '../stripe/gateway.js';
 
-export interface PaymentEventDeps {
-  readonly dataSource: DataSource;
-  readonly wakeOutbox: () => void;
-  /** Used only to look up a payment intent's metadata when nothing else maps an event. */
-  readonly stripe: Stripe | undefined;
-  readonly logger: Logger;
-}
-
-export type PaymentEventOutcome = 'ignored' | 'not_ours' | 'applied' | 'no_change';
-
-/** A verified Stripe event (or reconciliation's equivalent), as stored in the inbox. */
-export interface InboxEvent {
-  readonly id: string;
-  readonly type: string;
-  /** The event as JSON text, exactly as Stripe sent (and signed) it. */
-  readonly payload: string;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_ATTEMPTS = 10;
-
-/** Finds our request: by payment link, then payment intent, then our metadata (ours, or the intent's). */
-export async function locateRequest(
-  manager: EntityManager,
-  stripe: Stripe | undefined,
-  locator: RequestLocator,
-): Promise<string | undefined> {
-  const by = async (column: string, value: string | null) => {
-    if (!value) return undefined;
-    const rows: { id: string }[] = await manager.query(`SELECT id FROM charge_requests WHERE ${column} = $1`, [value]);
-    return rows[0]?.id;
-  };
-  const found =
-    (await by('payment_link_id', locator.paymentLinkId)) ??
-    (await by('payment_intent_id', locator.paymentIntentId)) ??
-    (locator.requestId && UUID.test(locator.requestId) ? await by('id', locator.requestId) : undefined);
-  if (found || !locator.paymentIntentId || !stripe) return found;
-  // Rare (a dispute seen before its payment): the intent carries our metadata from the payment link.
-  const intent = await stripe.paymentIntents.retrieve(locator.paymentIntentId).catch(() => undefined);
-  const fromIntent = intent?.metadata?.countersign_request_id;
-  return fromIntent && UUID.test(fromIntent) ? by('id', fromIntent) : undefined;
-}
+export type PaymentOutcome = 'applied' | 'no_change' | 'not_ours';
 
 /**
- * Stores a verified event once (a redelivery is a no-op) and returns whether it was new. This is
- * all the webhook does before answering, so Stripe gets its 2xx at once, however busy we are.
+ * Applies one payment fact to a request, in the caller's transaction: lock the request, plan the
+ * moves the fact implies from where it stands (domain/payment-events.ts: any order of delivery ends
+ * in the same state), apply each by compare-and-set, and queue the card update and thread notices.
  */
-export async function ingestStripeEvent(dataSource: DataSource, event: InboxEvent): Promise<boolean> {
-  const rows: unknown[] = await dataSource.query(
-    `INSERT INTO stripe_events (id, type, payload) VALUES ($1, $2, $3::jsonb) ON CONFLICT (id) DO NOTHING RETURNING id`,
-    [event.id, event.type, event.payload],
-  );
-  return rows.length === 1;
-}
-
-/**
- * Applies one unprocessed event: claimed with SKIP LOCKED (several workers and instances share the
- * inbox), applied, and marked processed in the same transaction, so a crash leaves either all of it
- * or none. `id` applies that event; without it, the oldest waiting one. Returns undefined when there
- * was nothing to do.
- */
-export async function processStripeEvent(
-  deps: PaymentEventDeps,
-  id?: string,
-): Promise<PaymentEventOutcome | undefined> {
-  let claimed: { id: string; type: string; payload: Stripe.Event } | undefined;
-  try {
-    const outcome = await deps.dataSource.transaction(async (manager) => {
-      // Safe to commit asynchronously: the event is already durable in the inbox and is marked
-      // processed in this same transaction, so a commit lost in a crash is simply applied again.
-      await manager.query('SET LOCAL synchronous_commit = off');
-      const rows: { id: string; type: string; payload: Stripe.Event }[] = await manager.query(
-        `SELECT id, type, payload FROM stripe_events
-         WHERE processed_at IS NULL AND attempts < $1 ${id ? 'AND id = $2' : ''}
-         ORDER BY received_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-        id ? [MAX_ATTEMPTS, id] : [MAX_ATTEMPTS],
-      );
-      claimed = rows[0];
-      if (!claimed) return undefined;
-      const translated = translateStripeEvent(claimed.payload);
-      const requestId = translated ? await locateRequest(manager, deps.stripe, translated.locator) : undefined;
-      const result: PaymentEventOutcome = !translated
-        ? 'ignored'
-        : !requestId
-          ? 'not_ours'
-          : await applyFact(manager, requestId, claimed.id, translated.fact);
-      await manager.query(
-        'UPDATE stripe_events SET processed_at = now(), outcome = $2, charge_request_id = $3, last_error = NULL WHERE id = $1',
-        [claimed.id, result, requestId ?? null],
-      );
-      return result;
-    });
-    if (outcome === 'applied') deps.wakeOutbox();
-    if (claimed) deps.logger.info({ eventId: claimed.id, type: claimed.type, outcome }, 'stripe event applied');
-    return outcome;
-  } catch (error) {
-    if (!claimed) throw error;
-    // Left unprocessed for the next attempt; after MAX_ATTEMPTS it waits for an operator.
-    await deps.dataSource.query('UPDATE stripe_events SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [
-      claimed.id,
-      String(error).slice(0, 1000),
-    ]);
-    deps.logger.error(
-      { err: error, eventId: claimed.id, type: claimed.type },
-      'stripe event could not be applied; will retry',
-    );
-    return 'no_change';
-  }
-}
-
-/** Drains the inbox; used by the worker loop. */
-export async function drainStripeEvents(deps: PaymentEventDeps, limit = 50): Promise<number> {
-  let processed = 0;
-  while (processed < limit && (await processStripeEvent(deps)) !== undefined) processed += 1;
-  return processed;
-}
-
-async function applyFact(
-  manager: EntityManager,
-  requestId: string,
-  eventId: string,
-  fact: PaymentFact,
-): Promise<PaymentEventOutcome> {
-  await manager.findOne(ChargeRequestEntity, { where: { id: requestId }, lock: { mode: 'pessimistic_write' } });
-  let current = await findChargeRequest(manager, requestId);
+export async function recordPaymentEvent(
+  tx: Tx,
+  payment: { requestId: string; eventId: string; fact: PaymentFact },
+): Promise<PaymentOutcome> {
+  const { requestId, eventId, fact } = payment;
+  let current = await lockChargeRequest(tx, requestId);
   if (!current) return 'not_ours';
   const notices: ThreadNotice[] = [];
 
   if (fact.kind === 'disputed') {
-    if (current.disputed) return 'no_change';
-    await manager.update(ChargeRequestEntity, { id: requestId }, { disputed: true });
-    await appendAudit(manager, {
+    if (!(await markDisputed(tx, requestId))) return 'no_change';
+    await appendAudit(tx, {
       chargeRequestId: requestId,
       actor: 'stripe',
       action: 'dispute',
@@ -154,7 +48,7 @@ async function applyFact(
 
   for (const step of planPaymentSteps(current.status, current.refundedMinor, fact)) {
     const wasCanceled = current.status === 'canceled';
-    const moved = await transitionChargeRequest(manager, {
+    const moved = await transitionChargeRequest(tx, {
       id: requestId,
       action: step.action,
       expected: { status: current.status, version: current.version },
@@ -167,8 +61,33 @@ async function applyFact(
     notices.push(noticeFor(step.action, fact, current, wasCanceled));
   }
   if (notices.length === 0) return 'no_change';
-  await queueCardUpdate(manager, requestId, ...notices);
+  await queueCardUpdate(tx, requestId, ...notices);
   return 'applied';
+}
+
+/**
+ * What the inbox does with a stored Stripe event: translate it into a payment fact (types we do not
+ * act on are `ignored`), find our request (links that are not ours are `not_ours`), record it.
+ */
+export async function applyStripeEvent(
+  tx: Tx,
+  stripe: StripeGateway | undefined,
+  event: ClaimedEvent,
+): Promise<AppliedEvent> {
+  const translated = translateStripeEvent(event.payload);
+  if (!translated) return { outcome: 'ignored', requestId: null };
+  const { locator } = translated;
+  let requestId = await findRequestIdFor(tx, locator);
+  if (!requestId && locator.paymentIntentId && stripe) {
+    // Rare (a dispute seen before its payment): the intent carries our metadata from the payment link.
+    const fromIntent = await stripe.requestIdOfPaymentIntent(locator.paymentIntentId);
+    requestId = fromIntent
+      ? await findRequestIdFor(tx, { paymentLinkId: null, paymentIntentId: null, requestId: fromIntent })
+      : undefined;
+  }
+  if (!requestId) return { outcome: 'not_ours', requestId: null };
+  const outcome = await recordPaymentEvent(tx, { requestId, eventId: event.id, fact: translated.fact });
+  return { outcome, requestId: outcome === 'not_ours' ? null : requestId };
 }
 
 function changesFor(action: ChargeAction, fact: PaymentFact): TransitionChanges {

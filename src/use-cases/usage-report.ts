@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Queryable } from '../db/sql.js';
 import type { Period } from '../domain/periods.js';
 import {
   type AiUsage,
@@ -39,17 +39,17 @@ export function estimateCostMicroUsd(inputTokens: bigint, outputTokens: bigint, 
 
 /** Everything `/charges report` shows, read in parallel from the database. */
 export async function buildUsageReport(
-  manager: EntityManager,
+  db: Queryable,
   period: Period,
   prices: ModelPrices,
   by?: Dimension,
 ): Promise<UsageReport> {
   const [totals, topRequesters, topChannels, usage, grouped] = await Promise.all([
-    currencyTotals(manager, period),
-    breakdown(manager, period, 'requester', 5),
-    breakdown(manager, period, 'channel', 5),
-    aiUsage(manager, period),
-    by ? breakdown(manager, period, by, 15) : Promise.resolve(undefined),
+    currencyTotals(db, period),
+    breakdown(db, period, 'requester', 5),
+    breakdown(db, period, 'channel', 5),
+    aiUsage(db, period),
+    by ? breakdown(db, period, by, 15) : Promise.resolve(undefined),
   ]);
   return {
     period,

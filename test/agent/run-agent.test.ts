@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { MockLanguageModelV4 } from 'ai/test';
 import { runAgentTurn } from '../../src/agent/run-agent.js';
 import type { Database } from '../../src/db/database.js';
+import { systemClock } from '../../src/domain/clock.js';
 import { NO_POLICY } from '../../src/domain/policy.js';
 import { openTestDatabase, silentLogger } from '../support/database.js';
 
@@ -44,11 +45,11 @@ function text(value: string) {
 }
 
 const depsFor = (model: MockLanguageModelV4) => ({
-  dataSource: db.dataSource,
+  db: db.db,
   model,
   modelId: 'mock',
-  wakeOutbox: () => undefined,
-  policy: { policy: NO_POLICY, timezone: 'UTC' },
+  policy: { rules: NO_POLICY, timezone: 'UTC' },
+  clock: systemClock,
   logger: silentLogger,
 });
 
@@ -74,11 +75,11 @@ describe('runAgentTurn (mock model)', () => {
     expect(result).toEqual({ kind: 'reply', text: 'Proposed.', outcome: 'proposed' });
     const secondPrompt = JSON.stringify(model.doGenerateCalls[1]?.prompt);
     expect(secondPrompt).toContain('could be read two ways');
-    const rows = await db.dataSource.query(
+    const rows = await db.db.query(
       `SELECT status, amount_minor, source FROM charge_requests WHERE channel_id = 'C0UNIT'`,
     );
     expect(rows).toEqual([{ status: 'pending_approval', amount_minor: '1200' + '00', source: 'agent' }]);
-    const [run] = await db.dataSource.query(
+    const [run] = await db.db.query(
       `SELECT input_tokens, output_tokens, total_tokens, outcome FROM agent_runs WHERE channel_id = 'C0UNIT'`,
     );
     expect(run).toEqual({ input_tokens: 250, output_tokens: 25, total_tokens: 275, outcome: 'proposed' });

@@ -47,7 +47,8 @@ describe('charge status machine', () => {
   ] as const)('%s cannot %s', (from, action) => {
     const result = checkTransition(from, action);
     expect(result.ok).toBe(false);
-    expect(result.ok || result.reason).toMatch(/^cannot /);
+    expect(result.ok || result.message).toMatch(/^cannot /);
+    expect(result.ok || result.code).toBe('wrong_state');
   });
 
   test('money only moves after approval: no action leads from pending_approval to a link or a payment', () => {

@@ -81,7 +81,7 @@ describe('policy limits', () => {
   test('refusals name the limit and what is already used', () => {
     const [violation] = checkBudgetRules(policy, usd(30_000n), { requesterToday: 80_000n, channelThisMonth: 0n });
     expect(violation?.message).toBe(
-      "This would bring the requester's total today to $1,100.00, above the daily limit of $1,000.00 ($800.00 already used).",
+      "This would bring the requester's total today to $1,100.00 USD, above the daily limit of $1,000.00 USD ($800.00 USD already used).",
     );
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { type RunningApp, startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { revertLastMigration, runMigrations } from '../../src/db/database.js';
 import { createEmptyDatabase, silentLogger } from '../support/database.js';
 
 let app: RunningApp;
@@ -24,11 +25,11 @@ describe('health endpoints', () => {
 
   test('GET /readyz answers 200 only while every migration is applied', async () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
-    await app.database.dataSource.undoLastMigration({ transaction: 'each' });
+    await revertLastMigration(app.database.url);
     const notReady = await fetch(`${base}/readyz`);
     expect(notReady.status).toBe(503);
     expect(await notReady.json()).toEqual({ status: 'not_ready' });
-    await app.database.dataSource.runMigrations({ transaction: 'each' });
+    await runMigrations(app.database.url, silentLogger);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
   });
 

@@ -49,7 +49,10 @@ describe('POST /stripe/webhook', () => {
     const stale = await postStripeEvent(t.base, event, { timestamp: Math.floor(Date.now() / 1000) - 600 });
     const garbage = await postStripeEvent(t.base, event, { signature: 't=1,v1=deadbeef' });
     expect([missing.status, forged.status, stale.status, garbage.status]).toEqual([400, 400, 400, 400]);
-    expect(await missing.json()).toEqual({ error: 'missing_signature' });
+    expect(await missing.json()).toEqual({
+      error: 'missing_signature',
+      message: 'The Stripe-Signature header is missing.',
+    });
     expect(await query(t.databaseUrl, 'SELECT * FROM stripe_events')).toEqual([]);
     expect(await query(t.databaseUrl, 'SELECT status FROM charge_requests')).toEqual([{ status: 'link_created' }]);
   });

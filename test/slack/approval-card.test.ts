@@ -134,7 +134,8 @@ describe('/charges new arguments', () => {
   test('a missing customer is named', () => {
     expect(parseNewCharge('1200 USD')).toMatchObject({
       ok: false,
-      problem: expect.stringMatching(/Who is the customer/),
+      code: 'invalid_input',
+      message: expect.stringMatching(/Who is the customer/),
     });
     expect(parseNewCharge('')).toMatchObject({ ok: false });
   });

@@ -45,7 +45,7 @@ describe('spending policy at proposal', () => {
   test('a request over a rule is refused with the rule named, nothing is created, and the refusal is audited', async () => {
     const app = await start({ POLICY_MAX_PER_REQUEST: 'USD:5000', POLICY_ALLOWED_CURRENCIES: 'USD,JPY' });
     expect(await newCharge(app, '5000.01 USD Acme')).toMatch(
-      /Nothing was created: policy max per request: \$5,000\.01 is above the maximum of \$5,000\.00 per request\./,
+      /Nothing was created: policy max per request: \$5,000\.01 USD is above the maximum of \$5,000\.00 USD per request\./,
     );
     expect(await newCharge(app, '100 EUR Acme')).toMatch(
       /policy allowed currencies: EUR is not an allowed currency \(allowed: USD, JPY\)/,
@@ -62,7 +62,7 @@ describe('spending policy at proposal', () => {
     const app = await start({ POLICY_REQUESTER_DAILY_LIMIT: 'USD:1000' });
     expect(await newCharge(app, '600 USD Acme')).toMatch(/^Proposed/);
     expect(await newCharge(app, '400.01 USD Acme')).toMatch(
-      /policy requester daily limit: .*\$1,000\.01, above the daily limit of \$1,000\.00 \(\$600\.00 already used\)/,
+      /policy requester daily limit: .*\$1,000\.01 USD, above the daily limit of \$1,000\.00 USD \(\$600\.00 USD already used\)/,
     );
     expect(await newCharge(app, '400 USD Acme')).toMatch(/^Proposed/);
     expect(await newCharge(app, '5 USD Acme', 'U0SOMEONEELSE')).toMatch(/^Proposed/);
@@ -108,7 +108,7 @@ test('an edit is checked against the policy too: over the maximum it is refused 
     .then(async (res) => {
       expect(await res.json()).toMatchObject({
         response_action: 'errors',
-        errors: { amount: '$6,000.00 is above the maximum of $5,000.00 per request.' },
+        errors: { amount: 'policy max per request: $6,000.00 USD is above the maximum of $5,000.00 USD per request.' },
       });
     });
   expect(await query(app.databaseUrl, 'SELECT version, amount_minor FROM charge_requests')).toEqual([
@@ -126,7 +126,7 @@ describe('spending policy at approval', () => {
     await waitForStatus(app, first.id, 'link_created');
     await click(app, CARD_ACTIONS.approve, `${second.id}:1`, FIN1, 'second');
     expect(await ephemeral(app, 'second')).toMatch(
-      /Not approved: policy channel monthly budget: .*\$1,200\.00, above its monthly budget of \$1,000\.00 \(\$600\.00 already approved\)/,
+      /Not approved: policy channel monthly budget: .*\$1,200\.00 USD, above its monthly budget of \$1,000\.00 USD \(\$600\.00 USD already approved\)/,
     );
     expect(await statusOf(app, second.id)).toBe('pending_approval');
     expect((await refusals(app)).map((r) => [r.actor, r.charge_request_id, r.details.stage])).toEqual([
@@ -217,6 +217,6 @@ describe('/charges policy', () => {
     const blocks = JSON.stringify(answer.args.blocks);
     expect(blocks).toContain('*Per channel per month (approved):* $1,000.00');
     expect(blocks).toContain('*Two approvers above:* $500.00');
-    expect(blocks).toContain('<#C0SALES> $400.00 of $1,000.00 (40%) ████░░░░░░');
+    expect(blocks).toContain('<#C0SALES> $400.00 USD of $1,000.00 USD (40%) ████░░░░░░');
   });
 });

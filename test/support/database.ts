@@ -27,8 +27,7 @@ export async function createEmptyDatabase(): Promise<string> {
 }
 
 /** A fresh database with every migration applied exactly as at startup in production. */
-export async function openTestDatabase(options: { poolSize?: number } = {}): Promise<Database & { url: string }> {
+export async function openTestDatabase(options: { poolSize?: number } = {}): Promise<Database> {
   const url = await createEmptyDatabase();
-  const database = await openDatabase({ databaseUrl: url, dataDir: '.data', poolSize: options.poolSize }, silentLogger);
-  return Object.assign(database, { url });
+  return openDatabase({ databaseUrl: url, dataDir: '.data', poolSize: options.poolSize }, silentLogger);
 }

@@ -7,7 +7,7 @@ import { safeUrl } from './approval-card.js';
 import { escapeText, mention } from './escape.js';
 import { duration } from './report.js';
 
-const amount = (r: ChargeRequest) => `${formatMoney(moneyOf(r))} ${r.currency}`;
+const amount = (r: ChargeRequest) => formatMoney(moneyOf(r));
 const who = (actor: string) => (/^[UW][A-Z0-9]+$/.test(actor) ? mention(actor) : `_${escapeText(actor, 20)}_`);
 
 /** `/charges audit CR-1042`: the whole trail, oldest first. */

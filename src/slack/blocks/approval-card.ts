@@ -85,7 +85,7 @@ function progressLine(request: ChargeRequest, options: CardOptions): string | un
     case 'partially_refunded':
     case 'refunded': {
       const received = request.amountReceivedMinor ?? request.amountMinor;
-      const paid = `:moneybag: Paid ${formatMoney({ amountMinor: received, currency: request.currency })} ${request.currency}${request.payerEmail ? ` by ${escapeText(request.payerEmail, 200)}` : ''}`;
+      const paid = `:moneybag: Paid ${formatMoney({ amountMinor: received, currency: request.currency })}${request.payerEmail ? ` by ${escapeText(request.payerEmail, 200)}` : ''}`;
       const refunded =
         request.refundedMinor > 0n
           ? ` · refunded ${formatMoney({ amountMinor: request.refundedMinor, currency: request.currency })}`
@@ -105,7 +105,7 @@ function progressLine(request: ChargeRequest, options: CardOptions): string | un
 
 /** Approve, with a confirm dialog restating the exact amount and customer (card and App Home). */
 export function approveButton(request: ChargeRequest) {
-  const amount = `${formatMoney(moneyOf(request))} ${request.currency}`;
+  const amount = formatMoney(moneyOf(request));
   return {
     ...button(CARD_ACTIONS.approve, 'Approve', cardButtonValue(request), 'primary'),
     confirm: {
@@ -151,7 +151,7 @@ export function describeChange(change: FieldChange): string {
 
 /** Notification text: shown in push notifications and by clients that cannot render blocks. */
 export function cardFallbackText(request: ChargeRequest): string {
-  return `${request.reference}: ${formatMoney(moneyOf(request))} ${request.currency} for ${escapeText(request.customerName, 100)} — ${describeStatus(request.status)}`;
+  return `${request.reference}: ${formatMoney(moneyOf(request))} for ${escapeText(request.customerName, 100)} — ${describeStatus(request.status)}`;
 }
 
 /** The approval card for one request, as Block Kit. Pure: the same request renders the same card. */
@@ -159,7 +159,7 @@ export function approvalCard(
   request: ChargeRequest,
   options: CardOptions = {},
 ): { text: string; blocks: KnownBlock[] } {
-  const amount = `${formatMoney(moneyOf(request))} ${request.currency}`;
+  const amount = formatMoney(moneyOf(request));
   const customer = request.customerEmail
     ? `${escapeText(request.customerName, 200)}\n${escapeText(request.customerEmail, 200)}`
     : escapeText(request.customerName, 200);

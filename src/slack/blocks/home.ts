@@ -14,7 +14,7 @@ export interface HomeContent {
 }
 
 const line = (r: ChargeRequest) =>
-  `*${r.reference}* · ${formatMoney(moneyOf(r))} ${r.currency} · ${escapeText(r.customerName, 80)} — ${describeStatus(r.status)}`;
+  `*${r.reference}* · ${formatMoney(moneyOf(r))} · ${escapeText(r.customerName, 80)} — ${describeStatus(r.status)}`;
 
 /**
  * App Home. Approvers get their queue with the card's own buttons (same action ids and values, so

@@ -22,7 +22,7 @@ export function rejectModal(request: ChargeRequest): View {
         type: 'section',
         text: {
           type: 'plain_text',
-          text: plainText(`${formatMoney(moneyOf(request))} ${request.currency} for ${request.customerName}`, 3000),
+          text: plainText(`${formatMoney(moneyOf(request))} for ${request.customerName}`, 3000),
         },
       },
       {
@@ -88,20 +88,11 @@ export function readEditInput(state: ViewState): ProposalInput {
   };
 }
 
-/** Maps a validation problem ("amount: …") to the modal field it belongs to. */
-export function problemsToFieldErrors(problems: readonly string[]): Record<string, string> {
-  const fields: Record<string, string> = {
-    amount: 'amount',
-    currency: 'currency',
-    customerName: 'customer',
-    customerEmail: 'email',
-    description: 'description',
-  };
-  const errors: Record<string, string> = {};
-  for (const problem of problems) {
-    const [field, ...rest] = problem.split(': ');
-    const block = fields[field ?? ''] ?? 'amount';
-    errors[block] = plainText(rest.length ? rest.join(': ') : problem, 150);
-  }
-  return errors;
-}
+/** The edit modal's input block for each proposal field, so a refusal's problems land beside their input. */
+export const EDIT_FIELD_BLOCKS: Readonly<Record<string, string>> = {
+  amount: 'amount',
+  currency: 'currency',
+  customerName: 'customer',
+  customerEmail: 'email',
+  description: 'description',
+};

@@ -1,12 +1,12 @@
 import { type ChargeRequest, moneyOf } from '../../domain/charge-request.js';
 import { formatMoney } from '../../domain/money.js';
-import type { ThreadNotice } from '../../outbox/outbox.js';
+import type { ThreadNotice } from '../../outbox/items.js';
 import { describeChange, safeUrl } from './approval-card.js';
 import { escapeText, mention } from './escape.js';
 
 /** The words of a thread message for a notice. Every user-supplied value is escaped. */
 export function threadNoticeText(request: ChargeRequest, notice: ThreadNotice): string {
-  const amount = `${formatMoney(moneyOf(request))} ${request.currency}`;
+  const amount = formatMoney(moneyOf(request));
   switch (notice.type) {
     case 'revised':
       return `:pencil2: ${request.reference} is now version ${notice.version} (${notice.changes.map(describeChange).join(', ')}). Approvals of earlier versions no longer count.`;
@@ -25,7 +25,7 @@ export function threadNoticeText(request: ChargeRequest, notice: ThreadNotice): 
     case 'paid': {
       const received =
         notice.amountMinor && notice.currency
-          ? `${formatMoney({ amountMinor: BigInt(notice.amountMinor), currency: notice.currency })} ${notice.currency}`
+          ? formatMoney({ amountMinor: BigInt(notice.amountMinor), currency: notice.currency })
           : amount;
       const payer = notice.payer ? ` by ${escapeText(notice.payer, 200)}` : '';
       const warnings = [
@@ -41,7 +41,7 @@ export function threadNoticeText(request: ChargeRequest, notice: ThreadNotice): 
     case 'payment_failed':
       return `:x: The payment for ${request.reference} failed at the bank. The customer can try again with the same link.`;
     case 'refunded':
-      return `:leftwards_arrow_with_hook: ${request.reference} was ${notice.full ? 'fully' : 'partially'} refunded (${formatMoney({ amountMinor: BigInt(notice.amountMinor), currency: request.currency })} ${request.currency} in total).`;
+      return `:leftwards_arrow_with_hook: ${request.reference} was ${notice.full ? 'fully' : 'partially'} refunded (${formatMoney({ amountMinor: BigInt(notice.amountMinor), currency: request.currency })} in total).`;
     case 'disputed':
       return `:rotating_light: The customer disputed the payment for ${request.reference} (${escapeText(notice.reason, 100)}). Finance should respond in the Stripe Dashboard.`;
   }

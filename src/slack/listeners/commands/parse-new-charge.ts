@@ -1,4 +1,5 @@
 import { parseMoney } from '../../../domain/money.js';
+import { type Result, refuse } from '../../../errors.js';
 import type { ProposalInput } from '../../../use-cases/propose-charge.js';
 
 export const NEW_CHARGE_USAGE = '/charges new <amount> <currency> <customer> [— description]';
@@ -8,20 +9,20 @@ export const NEW_CHARGE_USAGE = '/charges new <amount> <currency> <customer> [�
  * The currency word may be left out when the amount carries it ("$1,200 Acme Corp"). The money
  * itself is validated later, by the same rules as the agent's proposals.
  */
-export function parseNewCharge(text: string): { ok: true; input: ProposalInput } | { ok: false; problem: string } {
+export function parseNewCharge(text: string): Result<{ input: ProposalInput }> {
   const [head = '', ...descriptionParts] = text.trim().split(/\s+(?:—|–|--|-)\s+/);
   const tokens = head.split(/\s+/).filter(Boolean);
   const [amount, second, ...rest] = tokens;
-  if (!amount) return { ok: false, problem: `Give an amount, a currency and a customer: \`${NEW_CHARGE_USAGE}\`` };
+  if (!amount) return refuse('invalid_input', `Give an amount, a currency and a customer: \`${NEW_CHARGE_USAGE}\``);
 
   const amountNamesCurrency = (() => {
     const alone = parseMoney(amount);
-    return alone.ok || alone.error.code !== 'missing_currency';
+    return alone.ok || alone.code !== 'missing_currency';
   })();
   const secondIsCurrency = second !== undefined && /^[A-Za-z]{3}$/.test(second) && !amountNamesCurrency;
   const customerTokens = secondIsCurrency ? rest : [second, ...rest].filter((t): t is string => t !== undefined);
   const customerName = customerTokens.join(' ').trim();
-  if (!customerName) return { ok: false, problem: `Who is the customer? \`${NEW_CHARGE_USAGE}\`` };
+  if (!customerName) return refuse('invalid_input', `Who is the customer? \`${NEW_CHARGE_USAGE}\``);
   return {
     ok: true,
     input: {

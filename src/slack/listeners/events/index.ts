@@ -1,18 +1,12 @@
 import type { App } from '@slack/bolt';
 import type { GenericMessageEvent } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
-import { type AgentDeps, runAgentTurn } from '../../../agent/run-agent.js';
-import type { Logger } from '../../../logger.js';
+import { runAgentTurn } from '../../../agent/run-agent.js';
 import { isConversationThread } from '../../../persistence/conversations.js';
-import type { ChargeDeps } from '../../../use-cases/charge-deps.js';
 import { escapeText } from '../../blocks/escape.js';
+import type { SlackDeps } from '../../deps.js';
 import { publishHome } from '../../home.js';
-
-export interface ConversationDeps {
-  readonly agent: AgentDeps;
-  readonly charges: ChargeDeps;
-  readonly logger: Logger;
-}
+import { SOMETHING_WENT_WRONG } from '../../refusals.js';
 
 interface IncomingMessage {
   readonly teamId: string;
@@ -30,7 +24,7 @@ const WORKING_REACTION = 'eyes';
  * mention. A mention in a thread arrives both as `app_mention` and as `message`: both paths lead to
  * runAgentTurn, which processes one Slack message once.
  */
-export function registerEvents(app: App, deps: ConversationDeps): void {
+export function registerEvents(app: App, deps: SlackDeps): void {
   app.event('app_mention', async ({ event, context, client }) => {
     if (event.bot_id || !event.user) return;
     await converse(client, deps, {
@@ -45,7 +39,7 @@ export function registerEvents(app: App, deps: ConversationDeps): void {
 
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
-    await publishHome(client, deps.charges, event.user);
+    await publishHome(client, deps.useCases, event.user);
   });
 
   app.message(async ({ message, context, client }) => {
@@ -55,7 +49,7 @@ export function registerEvents(app: App, deps: ConversationDeps): void {
     const direct = m.channel_type === 'im';
     if (!direct) {
       if (!m.thread_ts) return;
-      const known = await isConversationThread(deps.agent.dataSource.manager, {
+      const known = await isConversationThread(deps.useCases.db, {
         teamId,
         channelId: m.channel,
         threadTs: m.thread_ts,
@@ -77,7 +71,7 @@ function withoutBotMention(text: string, botUserId: string | undefined): string 
   return (botUserId ? text.replaceAll(`<@${botUserId}>`, '') : text).trim();
 }
 
-async function converse(client: WebClient, deps: ConversationDeps, message: IncomingMessage): Promise<void> {
+async function converse(client: WebClient, deps: SlackDeps, message: IncomingMessage): Promise<void> {
   const target = { channel: message.channelId, timestamp: message.messageTs, name: WORKING_REACTION };
   let reacted = false;
   try {
@@ -102,7 +96,7 @@ async function converse(client: WebClient, deps: ConversationDeps, message: Inco
       .postMessage({
         channel: message.channelId,
         thread_ts: message.threadTs,
-        text: 'Something went wrong on our side and nothing was created. Please try again in a minute.',
+        text: SOMETHING_WENT_WRONG,
       })
       .catch(() => undefined);
   } finally {

@@ -1,0 +1,94 @@
+import type { Queryable, Tx } from '../db/sql.js';
+import { INBOX_CHANNEL } from './channels.js';
+
+/** A verified Stripe event (or reconciliation's equivalent), as stored in the inbox. */
+export interface InboxEvent {
+  readonly id: string;
+  readonly type: string;
+  /** The event as JSON text, exactly as Stripe sent (and signed) it. */
+  readonly payload: string;
+}
+
+export interface ClaimedEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly payload: unknown;
+  readonly attempts: number;
+}
+
+/**
+ * Stores a verified event once (a redelivery is a no-op) and returns whether it was new; a new
+ * event notifies every instance's inbox worker in the same statement.
+ */
+export async function ingestStripeEvent(db: Queryable, event: InboxEvent): Promise<boolean> {
+  const rows = await db.query(
+    `WITH stored AS (
+       INSERT INTO stripe_events (id, type, payload) VALUES ($1, $2, $3::jsonb)
+       ON CONFLICT (id) DO NOTHING RETURNING id)
+     SELECT pg_notify($4, '') FROM stored`,
+    [event.id, event.type, event.payload, INBOX_CHANNEL],
+  );
+  return rows.length === 1;
+}
+
+/**
+ * Stores an event in the caller's transaction, claimed by it (no other worker can see it before the
+ * commit), for a caller that applies it at once. Returns it, or undefined if it was already stored.
+ */
+export async function storeClaimedEvent(tx: Tx, event: InboxEvent): Promise<ClaimedEvent | undefined> {
+  const rows = await tx.query<ClaimedEvent>(
+    `INSERT INTO stripe_events (id, type, payload) VALUES ($1, $2, $3::jsonb)
+     ON CONFLICT (id) DO NOTHING RETURNING id, type, payload, attempts`,
+    [event.id, event.type, event.payload],
+  );
+  return rows[0];
+}
+
+/**
+ * Claims the oldest due event (or the one named `id`) for the rest of the transaction: SKIP LOCKED
+ * lets several workers and instances share the inbox, and the row lock is the lease (a crash rolls
+ * the claim back). The caller applies it and marks it processed before committing.
+ */
+export async function claimDueEvent(tx: Tx, id?: string): Promise<ClaimedEvent | undefined> {
+  // Safe to commit asynchronously: the event is already durable in the inbox and is marked
+  // processed in this same transaction, so a commit lost in a crash is simply applied again.
+  await tx.query('SET LOCAL synchronous_commit = off');
+  const rows = await tx.query<ClaimedEvent>(
+    `SELECT id, type, payload, attempts FROM stripe_events
+     WHERE status = 'pending' AND next_attempt_at <= now() AND ($1::text IS NULL OR id = $1)
+     ORDER BY received_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+    [id ?? null],
+  );
+  return rows[0];
+}
+
+export async function markEventProcessed(
+  tx: Tx,
+  id: string,
+  outcome: string,
+  chargeRequestId: string | null,
+): Promise<void> {
+  await tx.query(
+    `UPDATE stripe_events SET status = 'processed', processed_at = now(), outcome = $2, charge_request_id = $3,
+       last_error = NULL WHERE id = $1`,
+    [id, outcome, chargeRequestId],
+  );
+}
+
+/**
+ * Records a failed application outside the failed transaction: the event waits `delaySeconds`
+ * before its next attempt, or becomes dead (kept, with its last error, for an operator) when
+ * `dead` is set.
+ */
+export async function recordEventFailure(
+  db: Queryable,
+  id: string,
+  failure: { error: string; delaySeconds: number; dead: boolean },
+): Promise<void> {
+  await db.query(
+    `UPDATE stripe_events SET attempts = attempts + 1, last_error = $2,
+       next_attempt_at = now() + make_interval(secs => $3), status = CASE WHEN $4 THEN 'dead' ELSE status END
+     WHERE id = $1`,
+    [id, failure.error.slice(0, 1000), failure.delaySeconds, failure.dead],
+  );
+}

@@ -1,0 +1,42 @@
+import { mayChange } from '../domain/authorization.js';
+import type { ChargeRequest } from '../domain/charge-request.js';
+import { type Result, refuse } from '../errors.js';
+import { findChargeRequest } from '../persistence/charge-requests.js';
+import type { UseCaseDeps } from './deps.js';
+import { type ProposalInput, type ProposalResult, reviseCharge } from './propose-charge.js';
+
+export interface ChangeClick {
+  readonly requestId: string;
+  readonly userId: string;
+}
+
+/** The requester or an approver may change a request; anyone else is refused. */
+export async function checkChange(
+  deps: Pick<UseCaseDeps, 'db' | 'approvers'>,
+  click: ChangeClick,
+): Promise<Result<{ request: ChargeRequest }>> {
+  const request = await findChargeRequest(deps.db, click.requestId);
+  if (!request) return refuse('not_found', 'That request no longer exists.');
+  const isApprover = await deps.approvers.isApprover(click.userId);
+  const permission = mayChange(request, { userId: click.userId, isApprover });
+  return permission.ok ? { ok: true, request } : permission;
+}
+
+/** Whether the edit form may be shown to this person for this request. */
+export async function canEdit(deps: UseCaseDeps, click: ChangeClick): Promise<Result<{ request: ChargeRequest }>> {
+  const checked = await checkChange(deps, click);
+  if (checked.ok && checked.request.status !== 'pending_approval') {
+    return refuse('wrong_state', 'Only requests waiting for approval can be edited.');
+  }
+  return checked;
+}
+
+/** Edit from the card's modal: the requester or an approver; the change is a new version. */
+export async function editCharge(
+  deps: UseCaseDeps,
+  edit: ChangeClick & { input: ProposalInput },
+): Promise<ProposalResult> {
+  const checked = await checkChange(deps, edit);
+  if (!checked.ok) return checked;
+  return reviseCharge(deps, checked.request.reference, edit.userId, edit.input);
+}

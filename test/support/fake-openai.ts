@@ -65,8 +65,8 @@ export class FakeOpenAI {
   /** Output items this server produced, by item id (for `item_reference` inputs) and calls by call_id. */
   private readonly items = new Map<string, JsonObject>();
   private readonly calls = new Set<string>();
-  private responsesServed = 0;
-  private chatServed = 0;
+  private readonly ids = new IdBook();
+  private scripted = 0;
   private server: FakeServer | undefined;
 
   constructor(
@@ -127,18 +127,22 @@ export class FakeOpenAI {
       });
     }
     const stream = body.stream === true;
+    const n = this.scripted++;
     if (chat) {
-      const n = this.chatServed++;
-      if (stream) return sendEvents(res, chatStream(turn, n));
-      return sendJson(res, 200, this.wire === 'recorded' ? recordedChatJson(turn, n) : scriptedChatJson(turn, n, body));
+      if (stream) return sendEvents(res, chatStream(turn, this.ids));
+      return sendJson(
+        res,
+        200,
+        this.wire === 'recorded' ? recordedChatJson(turn, this.ids) : scriptedChatJson(turn, n, body),
+      );
     }
-    const n = this.responsesServed++;
     if (stream) {
-      const events = responsesStream(turn, n);
+      const events = responsesStream(turn, this.ids);
       for (const event of events) if (event.type === 'response.output_item.done') this.remember(event.item);
       return sendEvents(res, events);
     }
-    const response = this.wire === 'recorded' ? recordedResponsesJson(turn, n) : scriptedResponsesJson(turn, n, body);
+    const response =
+      this.wire === 'recorded' ? recordedResponsesJson(turn, this.ids) : scriptedResponsesJson(turn, n, body);
     for (const item of response.output as unknown[]) this.remember(item);
     return sendJson(res, 200, response);
   }
@@ -359,14 +363,33 @@ function recordedRun(): Event[][] {
 }
 
 /**
- * A recording reused for the n-th time gets fresh ids (suffixed), as a real server never repeats
- * one; the first use keeps the recorded ids.
+ * Hands out the recordings' ids: the first use keeps the recorded id, every later use gets a suffix,
+ * so no id repeats across requests, as a real server never repeats one.
  */
-function withFreshIds<T>(value: T, use: number): T {
-  if (use === 0) return structuredClone(value);
-  // Values only (after a colon): keys such as "call_id" look like ids too.
-  const text = JSON.stringify(value).replace(/:"((?:resp|rs|fc|msg|call)_[A-Za-z0-9]+)"/g, `:"$1r${use}"`);
-  return JSON.parse(text) as T;
+class IdBook {
+  private readonly uses = new Map<string, number>();
+  private readonly counters = new Map<string, number>();
+
+  /** A copy of `value` with its ids (resp_, rs_, fc_, msg_, call_, chatcmpl-, and `extra`) made fresh. */
+  fresh<T>(value: T, extra: readonly string[] = []): T {
+    let text = JSON.stringify(value);
+    // Values only (after a colon): keys such as "call_id" look like ids too.
+    const found = text.matchAll(/:"((?:resp|rs|fc|msg|call)_[A-Za-z0-9]+|chatcmpl-[A-Za-z0-9-]+)"/g);
+    const ids = new Set([...[...found].map((m) => m[1] ?? ''), ...extra]);
+    for (const id of ids) {
+      const use = this.uses.get(id) ?? 0;
+      this.uses.set(id, use + 1);
+      if (use > 0) text = text.replaceAll(`:"${id}"`, `:"${id}r${use}"`);
+    }
+    return JSON.parse(text) as T;
+  }
+
+  /** 0, 1, 2, … per counter: which recording serves the next request of a kind. */
+  next(counter: string): number {
+    const n = this.counters.get(counter) ?? 0;
+    this.counters.set(counter, n + 1);
+    return n;
+  }
 }
 
 /** `text` cut into at most `count` consecutive non-empty pieces, as many as the recording had deltas. */
@@ -424,12 +447,12 @@ function functionCallEvents(block: Event[], call: ToolCallSpec, ids: { fc: strin
  * the recorded text response, with our tool names and arguments (or text) in place. A second call in
  * the same step repeats the recorded call's events as the next output item, with ids of its own.
  */
-function responsesStream(turn: ModelTurn, n: number): Event[] {
+function responsesStream(turn: ModelTurn, ids: IdBook): Event[] {
   const run = recordedRun();
   const calls = callsOf(turn);
-  const template = calls.length ? run[n % 3] : run[3];
+  const template = calls.length ? run[ids.next('responses-call') % 3] : run[3];
   if (!template) throw new Error('recorded Responses run is incomplete');
-  let events = withFreshIds(template, Math.floor(n / 3));
+  let events = ids.fresh(template);
   if ('text' in turn) {
     events = templateDeltas(events, (e) => e.type === 'response.output_text.delta', turn.text).map((event) => {
       if (event.type === 'response.output_text.done') return { ...event, text: turn.text };
@@ -468,11 +491,8 @@ function responsesStream(turn: ModelTurn, n: number): Event[] {
 }
 
 /** The recorded non-streamed response, with our text, or our tool calls in place of its message. */
-function recordedResponsesJson(turn: ModelTurn, n: number): JsonObject & { output: unknown[] } {
-  const recorded = withFreshIds(
-    vendorJson<JsonObject & { output: JsonObject[] }>('openai/responses-function-call.json'),
-    n,
-  );
+function recordedResponsesJson(turn: ModelTurn, ids: IdBook): JsonObject & { output: unknown[] } {
+  const recorded = ids.fresh(vendorJson<JsonObject & { output: JsonObject[] }>('openai/responses-function-call.json'));
   const message = recorded.output.find((o) => o.type === 'message');
   const others = recorded.output.filter((o) => o !== message);
   if ('text' in turn) {
@@ -482,14 +502,13 @@ function recordedResponsesJson(turn: ModelTurn, n: number): JsonObject & { outpu
       output: [...others, { ...message, content: content.map((c) => ({ ...c, text: turn.text })) }],
     };
   }
-  // The call items are those the recorded stream produced for its calls, with fresh ids on reuse.
+  // The call items are those the recorded stream produced for its calls.
   const recordedCalls = recordedRun()
     .flat()
     .filter((e) => e.type === 'response.output_item.done' && isObject(e.item) && e.item.type === 'function_call')
     .map((e) => e.item as JsonObject);
-  const calls = callsOf(turn).map((call, i) => {
-    const k = n * 2 + i;
-    const item = withFreshIds(recordedCalls[k % recordedCalls.length] ?? {}, Math.floor(k / recordedCalls.length) + 1);
+  const calls = callsOf(turn).map((call) => {
+    const item = ids.fresh(recordedCalls[ids.next('json-call') % recordedCalls.length] ?? {});
     return { ...item, name: call.name, arguments: JSON.stringify(call.args) };
   });
   return { ...recorded, output: [...others, ...calls] };
@@ -502,9 +521,9 @@ const CHAT_TEXT = 'chat-text.chunks.txt';
  * A Chat Completions stream: the recorded Groq tool-call stream with our calls (one entry per call in
  * its tool_calls delta), or the recorded OpenAI text stream with our text.
  */
-function chatStream(turn: ModelTurn, n: number): Event[] {
+function chatStream(turn: ModelTurn, ids: IdBook): Event[] {
   if ('text' in turn) {
-    const events = withFreshChatId(lines(CHAT_TEXT), n);
+    const events = ids.fresh(lines(CHAT_TEXT));
     const isContent = (e: Event) => typeof firstDelta(e)?.content === 'string' && firstDelta(e)?.role === undefined;
     const contentEvents = events.filter(isContent);
     const parts = pieces(turn.text, contentEvents.length);
@@ -513,12 +532,12 @@ function chatStream(turn: ModelTurn, n: number): Event[] {
       .filter((e) => !isContent(e) || kept.has(e))
       .map((e) => (kept.has(e) ? withDelta(e, { content: kept.get(e) }) : e));
   }
-  const events = withFreshChatId(lines(CHAT_TOOL_CALL), n);
+  const recordedEvents = lines(CHAT_TOOL_CALL);
+  const recordedIds = recordedEvents.flatMap((e) => toolCallsOf(e).map((c) => String(c.id)));
+  const events = ids.fresh(recordedEvents, recordedIds);
   return events.map((event) => {
-    const delta = firstDelta(event);
-    const recorded = Array.isArray(delta?.tool_calls) ? (delta.tool_calls as JsonObject[]) : undefined;
-    if (!recorded?.[0]) return event;
-    const template = recorded[0];
+    const template = toolCallsOf(event)[0];
+    if (!template) return event;
     const toolCalls = callsOf(turn).map((call, i) => ({
       ...template,
       index: i,
@@ -534,6 +553,11 @@ function firstDelta(event: Event): JsonObject | undefined {
   return isObject(choice) && isObject(choice.delta) ? choice.delta : undefined;
 }
 
+function toolCallsOf(event: Event): JsonObject[] {
+  const calls = firstDelta(event)?.tool_calls;
+  return Array.isArray(calls) ? calls.filter(isObject) : [];
+}
+
 function withDelta(event: Event, delta: JsonObject): Event {
   const choices = (event.choices as JsonObject[]).map((c, i) =>
     i === 0 ? { ...c, delta: { ...(isObject(c.delta) ? c.delta : {}), ...delta } } : c,
@@ -541,21 +565,15 @@ function withDelta(event: Event, delta: JsonObject): Event {
   return { ...event, choices };
 }
 
-function withFreshChatId(events: Event[], n: number): Event[] {
-  return n === 0 ? events : events.map((e) => ({ ...e, id: `${String(e.id)}-${n}` }));
-}
-
 /**
  * No non-streamed Chat Completions response was recorded: this one takes the identity and usage of the
  * recorded stream it stands for (Groq for tool calls, OpenAI for text), as the API would have answered.
  */
-function recordedChatJson(turn: ModelTurn, n: number) {
-  const stream = chatStream(turn, n);
+function recordedChatJson(turn: ModelTurn, ids: IdBook) {
+  const stream = chatStream(turn, ids);
   const head: JsonObject = stream[0] ?? {};
   const usage = [...stream].reverse().find((e) => isObject(e.usage))?.usage;
-  const calls = stream.flatMap((e) =>
-    Array.isArray(firstDelta(e)?.tool_calls) ? (firstDelta(e)?.tool_calls as JsonObject[]) : [],
-  );
+  const calls = stream.flatMap(toolCallsOf);
   const finish = stream.map((e) => (e.choices as JsonObject[] | undefined)?.[0]?.finish_reason).find(Boolean);
   return {
     id: head.id,

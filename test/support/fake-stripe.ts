@@ -225,7 +225,6 @@ export class FakeStripe {
     if (idempotencyKey) {
       const previous = this.stored.get(idempotencyKey) ?? this.running.get(idempotencyKey);
       if (previous && (previous.route !== route || previous.params !== fingerprint.params)) {
-        request.replayed = false;
         return send({
           status: 400,
           body: {

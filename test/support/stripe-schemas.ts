@@ -90,8 +90,6 @@ const VALIDATORS: Record<string, ValidateFunction> = {
   'GET /v1/payment_intents/:id': ajv.compile(retrieveSchema),
 };
 
-export const hasSchema = (route: string): boolean => route in VALIDATORS;
-
 /** `['line_items', '0', 'price']` → `line_items[0][price]`, as Stripe names parameters. */
 export const paramName = (path: readonly string[]): string =>
   path.map((part, i) => (i === 0 ? part : `[${part}]`)).join('');

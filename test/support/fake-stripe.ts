@@ -1,25 +1,12 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { eventually, type FakeServer, sendJson, startFakeServer } from './http-fake.js';
+import { coerceStripeParams, decodeStripeForm, type Params, validateStripeParams } from './stripe-schemas.js';
+import { isObject, type JsonObject, vendorJson } from './vendor.js';
 
-type Params = Record<string, unknown>;
+export type { Params } from './stripe-schemas.js';
 
-/** Stripe's form encoding (`a[b][0][c]=x`) back into nested objects, as Stripe's API reads it. */
-export function parseStripeForm(body: string): Params {
-  const root: Params = {};
-  for (const [key, value] of new URLSearchParams(body)) {
-    const path = key.split(/\[|\]\[|\]/).filter(Boolean);
-    let node: Record<string, unknown> = root;
-    path.forEach((part, i) => {
-      if (i === path.length - 1) {
-        node[part] = value;
-        return;
-      }
-      node[part] ??= {};
-      node = node[part] as Record<string, unknown>;
-    });
-  }
-  return root;
-}
+/** Stripe's form encoding (`a[b][0][c]=x`) back into nested objects and arrays, as Stripe's API reads it. */
+export const parseStripeForm = decodeStripeForm;
 
 export interface StripeError {
   status: number;
@@ -28,6 +15,7 @@ export interface StripeError {
   message: string;
 }
 
+/** A payment link as Stripe returns it (every field of Stripe's example object), plus the parameters it was made with. */
 export interface PaymentLink {
   id: string;
   object: 'payment_link';
@@ -37,24 +25,79 @@ export interface PaymentLink {
   metadata: Record<string, string>;
   restrictions: unknown;
   params: Params;
+  [field: string]: unknown;
 }
 
+export interface StripeRequest {
+  method: string;
+  path: string;
+  params: Params;
+  idempotencyKey?: string;
+  replayed: boolean;
+  /** The HTTP status answered (undefined while held or dropped). */
+  status?: number;
+}
+
+type StoredResponse = { status: number; body: unknown; headers: Record<string, string> };
+
+/** Example objects of Stripe's OpenAPI fixtures (test/fixtures/vendor/stripe/fixtures3.json). */
+export function stripeFixture(resource: string): JsonObject {
+  const all = vendorJson<{ resources: Record<string, JsonObject> }>('stripe/fixtures3.json');
+  const object = all.resources[resource];
+  if (!object) throw new Error(`no Stripe fixture for ${resource}`);
+  return object;
+}
+
+const IDEMPOTENT_METHODS = new Set(['POST']);
+
+/** Stable JSON of decoded parameters: the same request twice compares equal whatever the key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (isObject(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const invalidRequest = (status: number, message: string, extra: JsonObject = {}) => ({
+  status,
+  body: { error: { type: 'invalid_request_error', message, ...extra } },
+});
+
 /**
- * A loopback Stripe speaking its wire format to the real `stripe` client: form-encoded bodies,
- * Idempotency-Key replay (same key → same stored response), errors in Stripe's error shape, and
- * failures on demand.
+ * A loopback Stripe speaking its wire format to the real `stripe` client, as strict as Stripe:
+ * API keys checked; form bodies decoded and validated against the parameter schemas of stripe@23.1.0
+ * (400 parameter_unknown, parameter_missing, parameter_invalid_*, metadata limits, price/price_data);
+ * objects built on Stripe's example objects; and idempotency exactly as Stripe v1 keeps it:
+ *
+ * - the first response for a key is stored once the endpoint starts executing, and replayed to every
+ *   retry with that key with `Idempotent-Replayed: true`, 500 errors included;
+ * - a request that fails validation, authentication or permission is not stored (nothing executed);
+ * - a retry while the first request with the key is still running gets 409 idempotency_error;
+ * - the same key with other parameters, or on another endpoint, gets 400 idempotency_error.
+ *
+ * @see https://docs.stripe.com/api/idempotent_requests
+ * @see https://docs.stripe.com/error-low-level#idempotency
  */
 export class FakeStripe {
   readonly links: PaymentLink[] = [];
-  readonly requests: { method: string; path: string; params: Params; idempotencyKey?: string; replayed: boolean }[] =
-    [];
+  readonly requests: StripeRequest[] = [];
   /** Checkout sessions returned by GET /v1/checkout/sessions (filtered by payment_link and status). */
   readonly sessions: Record<string, unknown>[] = [];
-  readonly customers = [{ id: 'cus_acme', object: 'customer', name: 'Acme Corp', email: 'billing@acme.test' }];
-  private readonly stored = new Map<string, { status: number; body: unknown }>();
+  readonly customers: JsonObject[] = [
+    { ...stripeFixture('customer'), id: 'cus_acme', name: 'Acme Corp', email: 'billing@acme.test' },
+  ];
+  private readonly stored = new Map<string, { route: string; params: string; response: StoredResponse }>();
+  private readonly running = new Map<string, { route: string; params: string }>();
   private readonly failures: { route: string; error: StripeError }[] = [];
+  private readonly drops: string[] = [];
+  private readonly holds: { route: string; released: Promise<void> }[] = [];
   private readonly denied = new Set<string>();
   private held: ServerResponse[] | undefined;
+  private created = 0;
   private server!: FakeServer;
 
   static async start(): Promise<FakeStripe> {
@@ -69,9 +112,31 @@ export class FakeStripe {
     return this.server.url;
   }
 
-  /** The next request to `route` (e.g. "POST /v1/payment_links") fails with this error. */
+  /**
+   * The next request to `route` (e.g. "POST /v1/payment_links") fails with this error while the
+   * endpoint runs. Like Stripe, the failure is stored under the request's idempotency key and replayed
+   * to retries with that key, 5xx included; authentication and permission errors (401, 403) are not.
+   */
   failNext(route: string, error: StripeError): void {
     this.failures.push({ route, error });
+  }
+
+  /** The next request to `route` never reaches Stripe's API: the connection drops (nothing is stored). */
+  dropNext(route: string): void {
+    this.drops.push(route);
+  }
+
+  /**
+   * The next request to `route` starts executing and waits until released: meanwhile a retry with
+   * its idempotency key gets 409. Returns the release.
+   */
+  holdNext(route: string): () => void {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.holds.push({ route, released });
+    return release;
   }
 
   /** Requests to `route` get a permission error, as for a restricted key without that permission. */
@@ -84,7 +149,7 @@ export class FakeStripe {
     this.held = [];
   }
 
-  createCalls(): { idempotencyKey?: string; replayed: boolean; params: Params }[] {
+  createCalls(): StripeRequest[] {
     return this.requests.filter((r) => r.method === 'POST' && r.path === '/v1/payment_links');
   }
 
@@ -97,101 +162,307 @@ export class FakeStripe {
     await this.server.close();
   }
 
-  private handle(
+  private async handle(
     method: string,
     url: string,
-    headers: Record<string, string | string[] | undefined>,
+    headers: IncomingHttpHeaders,
     body: string,
     res: ServerResponse,
-  ) {
-    const { pathname, searchParams } = new URL(url, 'http://x');
-    const route = `${method} ${pathname.replace(/\/(plink|cs|cus|pi)_[A-Za-z0-9_]+/, '/:id')}`;
-    const idempotencyKey = typeof headers['idempotency-key'] === 'string' ? headers['idempotency-key'] : undefined;
-    const params = method === 'GET' ? Object.fromEntries(searchParams) : parseStripeForm(body);
-    const replay = idempotencyKey ? this.stored.get(idempotencyKey) : undefined;
-    this.requests.push({ method, path: pathname, params, idempotencyKey, replayed: Boolean(replay) });
-    if (replay) return sendJson(res, replay.status, replay.body, { 'idempotent-replayed': 'true' });
-
-    const respond = (status: number, payload: unknown) => {
-      if (idempotencyKey) this.stored.set(idempotencyKey, { status, body: payload });
-      sendJson(res, status, payload, { 'request-id': `req_${this.requests.length}` });
+  ): Promise<void> {
+    const { pathname, search } = new URL(url, 'http://x');
+    const route = `${method} ${pathname.replace(/\/(plink|cs|cus|pi|ch|dp)_[A-Za-z0-9_]+/, '/:id')}`;
+    const idempotencyKey =
+      IDEMPOTENT_METHODS.has(method) && typeof headers['idempotency-key'] === 'string'
+        ? headers['idempotency-key']
+        : undefined;
+    const params = decodeStripeForm(method === 'GET' || method === 'DELETE' ? search.slice(1) : body);
+    const request: StripeRequest = { method, path: pathname, params, idempotencyKey, replayed: false };
+    this.requests.push(request);
+    const requestId = `req_${String(this.requests.length).padStart(14, '0')}`;
+    const send = (response: StoredResponse, replayed = false) => {
+      request.status = response.status;
+      sendJson(res, response.status, response.body, {
+        'request-id': requestId,
+        ...response.headers,
+        ...(replayed ? { 'idempotent-replayed': 'true' } : {}),
+        ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+      });
     };
-    if (this.denied.has(route)) {
-      return respond(403, {
-        error: {
-          type: 'invalid_request_error',
-          code: 'secret_key_required',
-          message: `The provided key does not have the required permissions for ${route}.`,
-        },
+
+    const dropIndex = this.drops.indexOf(route);
+    if (dropIndex >= 0) {
+      this.drops.splice(dropIndex, 1);
+      res.destroy();
+      return;
+    }
+
+    // Authentication and permission come first; nothing has executed, so nothing is stored.
+    const key = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
+    if (!key) {
+      return send({
+        ...invalidRequest(
+          401,
+          'You did not provide an API key. You need to provide your API key in the Authorization header.',
+        ),
+        headers: {},
       });
     }
-    const failureIndex = this.failures.findIndex((f) => f.route === route);
-    const error = failureIndex >= 0 ? this.failures.splice(failureIndex, 1)[0]?.error : undefined;
-    if (error) {
-      // 5xx responses are not stored for replay, as at Stripe, so a retry can succeed.
-      if (error.status >= 500)
-        return sendJson(res, error.status, { error: { type: error.type, message: error.message } });
-      return respond(error.status, { error: { type: error.type, code: error.code, message: error.message } });
+    if (!/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/.test(key)) {
+      return send({ ...invalidRequest(401, `Invalid API Key provided: ${key.slice(0, 8)}***`), headers: {} });
+    }
+    if (this.denied.has(route)) {
+      return send({
+        ...invalidRequest(
+          403,
+          `The provided key '${key.slice(0, 8)}***' does not have the required permissions for this endpoint (${route}).`,
+          { code: 'secret_key_required' },
+        ),
+        headers: {},
+      });
     }
 
-    if (route === 'POST /v1/payment_links') {
-      const id = `plink_${this.links.length + 1}${Math.random().toString(36).slice(2, 8)}`;
-      const link: PaymentLink = {
-        id,
-        object: 'payment_link',
-        active: true,
-        url: `https://buy.stripe.com/test_${id}`,
-        livemode: false,
-        metadata: (params.metadata ?? {}) as Record<string, string>,
-        restrictions: params.restrictions ?? null,
-        params,
-      };
-      this.links.push(link);
-      const { params: _p, ...wire } = link;
-      if (this.held) {
-        if (idempotencyKey) this.stored.set(idempotencyKey, { status: 200, body: wire });
-        this.held.push(res);
-        return;
+    const fingerprint = { route, params: canonical(params) };
+    if (idempotencyKey) {
+      const previous = this.stored.get(idempotencyKey) ?? this.running.get(idempotencyKey);
+      if (previous && (previous.route !== route || previous.params !== fingerprint.params)) {
+        return send({
+          status: 400,
+          body: {
+            error: {
+              type: 'idempotency_error',
+              message:
+                previous.route !== route
+                  ? `Keys for idempotent requests can only be used for the same endpoint they were first used for ('${previous.route}' vs '${route}'). Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`
+                  : `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+            },
+          },
+          headers: {},
+        });
       }
-      return respond(200, wire);
-    }
-    if (route === 'POST /v1/payment_links/:id') {
-      const link = this.links.find((l) => pathname.endsWith(l.id));
-      if (!link)
-        return respond(404, {
-          error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such payment link' },
+      const replay = this.stored.get(idempotencyKey);
+      if (replay) {
+        request.replayed = true;
+        return send(replay.response, true);
+      }
+      if (this.running.has(idempotencyKey)) {
+        return send({
+          status: 409,
+          body: {
+            error: {
+              type: 'idempotency_error',
+              code: 'idempotency_key_in_use',
+              message: `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ${idempotencyKey}. Please try again later.`,
+            },
+          },
+          headers: {},
         });
-      if (params.active !== undefined) link.active = params.active === 'true';
-      const { params: _p, ...wire } = link;
-      return respond(200, wire);
+      }
     }
-    if (route === 'GET /v1/payment_intents/:id') {
-      // Payment intents made through a link carry the link's payment_intent_data.metadata.
-      const link = this.links.find((l) => pathname.endsWith(`pi_${l.id}`));
-      if (!link)
-        return respond(404, {
-          error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such payment_intent' },
-        });
-      const intentData = link.params.payment_intent_data as { metadata?: Record<string, string> } | undefined;
-      return respond(200, { id: `pi_${link.id}`, object: 'payment_intent', metadata: intentData?.metadata ?? {} });
+
+    const invalid = validateStripeParams(route, params);
+    if (invalid) {
+      const { status, ...error } = invalid;
+      return send({ status, body: { error }, headers: {} });
     }
-    if (route === 'GET /v1/payment_links') {
-      const data = this.links.map(({ params: _p, ...wire }) => wire);
-      return respond(200, { object: 'list', data, has_more: false, url: pathname });
+
+    // The endpoint starts executing: from here on the outcome is stored under the key.
+    if (idempotencyKey) this.running.set(idempotencyKey, fingerprint);
+    const store = (response: StoredResponse) => {
+      // Replays name the request that produced them.
+      const kept = { ...response, headers: { ...response.headers, 'original-request': requestId } };
+      if (idempotencyKey) {
+        this.running.delete(idempotencyKey);
+        this.stored.set(idempotencyKey, { ...fingerprint, response: kept });
+      }
+      return kept;
+    };
+
+    const holdIndex = this.holds.findIndex((h) => h.route === route);
+    if (holdIndex >= 0) {
+      const [hold] = this.holds.splice(holdIndex, 1);
+      await hold?.released;
     }
-    if (route === 'GET /v1/checkout/sessions') {
-      const data = this.sessions.filter(
-        (session) =>
-          (!params.payment_link || session.payment_link === params.payment_link) &&
-          (!params.status || session.status === params.status),
-      );
-      return respond(200, { object: 'list', data, has_more: false, url: pathname });
+
+    const failureIndex = this.failures.findIndex((f) => f.route === route);
+    const failure = failureIndex >= 0 ? this.failures.splice(failureIndex, 1)[0]?.error : undefined;
+    if (failure) {
+      const response: StoredResponse = {
+        status: failure.status,
+        body: {
+          error: { type: failure.type, ...(failure.code ? { code: failure.code } : {}), message: failure.message },
+        },
+        // Stripe tells clients not to retry a stored failure: a retry with the key would replay it.
+        // @see stripe-node RequestSender._shouldRetry ("we expect the stripe-should-retry header to be false")
+        headers: idempotencyKey ? { 'stripe-should-retry': 'false' } : {},
+      };
+      if (failure.status === 401 || failure.status === 403) {
+        if (idempotencyKey) this.running.delete(idempotencyKey);
+        return send(response);
+      }
+      return send(store(response));
     }
-    if (route === 'GET /v1/customers/search') {
-      const q = String(params.query ?? '').toLowerCase();
-      const data = this.customers.filter((c) => q.includes(c.name.toLowerCase().split(' ')[0] ?? ''));
-      return respond(200, { object: 'search_result', data, has_more: false, url: pathname });
+
+    const outcome = this.execute(route, pathname, coerceStripeParams(route, params), params);
+    const response = store({ ...outcome, headers: {} });
+    if (this.held && route === 'POST /v1/payment_links' && response.status === 200) {
+      this.held.push(res);
+      return;
     }
-    return respond(404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${route})` } });
+    return send(response);
   }
+
+  private execute(route: string, pathname: string, params: Params, raw: Params): { status: number; body: unknown } {
+    const id = pathname.split('/').at(-1) ?? '';
+    switch (route) {
+      case 'POST /v1/payment_links': {
+        const link = this.createLink(params, raw);
+        this.links.push(link);
+        return { status: 200, body: wire(link) };
+      }
+      case 'POST /v1/payment_links/:id': {
+        const link = this.links.find((l) => l.id === id);
+        if (!link) return missing('payment_link', id);
+        if (typeof params.active === 'boolean') link.active = params.active;
+        if (isObject(params.metadata)) link.metadata = mergeMetadata(link.metadata, params.metadata);
+        return { status: 200, body: wire(link) };
+      }
+      case 'GET /v1/payment_links/:id': {
+        const link = this.links.find((l) => l.id === id);
+        return link ? { status: 200, body: wire(link) } : missing('payment_link', id);
+      }
+      case 'GET /v1/payment_links': {
+        // Newest first, as Stripe lists.
+        const all = [...this.links]
+          .reverse()
+          .filter((l) => typeof params.active !== 'boolean' || l.active === params.active)
+          .map(wire);
+        return page(all, params, pathname, 'payment_link');
+      }
+      case 'GET /v1/payment_intents/:id': {
+        // Payment intents made through a link carry the link's payment_intent_data.metadata.
+        const link = this.links.find((l) => id === `pi_${l.id}`);
+        if (!link) return missing('payment_intent', id);
+        const intentData = isObject(link.params.payment_intent_data) ? link.params.payment_intent_data : {};
+        return {
+          status: 200,
+          body: {
+            ...stripeFixture('payment_intent'),
+            id,
+            metadata: isObject(intentData.metadata) ? intentData.metadata : {},
+            currency: link.currency,
+            status: 'succeeded',
+          },
+        };
+      }
+      case 'GET /v1/checkout/sessions': {
+        const data = [...this.sessions]
+          .reverse()
+          .filter(
+            (session) =>
+              (!params.payment_link || session.payment_link === params.payment_link) &&
+              (!params.status || session.status === params.status) &&
+              (!params.payment_intent || session.payment_intent === params.payment_intent),
+          );
+        return page(data, params, pathname, 'checkout.session');
+      }
+      case 'GET /v1/customers/search': {
+        const q = String(params.query ?? '').toLowerCase();
+        const data = this.customers.filter((c) => q.includes(String(c.name).toLowerCase().split(' ')[0] ?? ''));
+        const limit = typeof params.limit === 'number' ? params.limit : 10;
+        return {
+          status: 200,
+          body: {
+            object: 'search_result',
+            data: data.slice(0, limit),
+            has_more: data.length > limit,
+            next_page: null,
+            url: pathname,
+          },
+        };
+      }
+      default:
+        return invalidRequest(
+          404,
+          `Unrecognized request URL (${route.replace(' ', ': ')}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+        );
+    }
+  }
+
+  /** Stripe's example payment link with the fields this request controls filled in. */
+  private createLink(params: Params, raw: Params): PaymentLink {
+    this.created += 1;
+    const id = `plink_${String(this.created).padStart(4, '0')}${Math.random().toString(36).slice(2, 12)}`;
+    const fixture = stripeFixture('payment_link');
+    const lineItems = Array.isArray(params.line_items) ? params.line_items : [];
+    const priceData = isObject(lineItems[0]) && isObject(lineItems[0].price_data) ? lineItems[0].price_data : {};
+    const intentData = isObject(params.payment_intent_data) ? params.payment_intent_data : {};
+    const completed = isObject(params.restrictions) ? params.restrictions.completed_sessions : undefined;
+    return {
+      ...fixture,
+      id,
+      object: 'payment_link',
+      active: true,
+      url: `https://buy.stripe.com/test_${id.slice(6)}`,
+      livemode: false,
+      currency: typeof priceData.currency === 'string' ? priceData.currency : fixture.currency,
+      metadata: stringValues(params.metadata),
+      payment_intent_data: {
+        ...(isObject(fixture.payment_intent_data) ? fixture.payment_intent_data : {}),
+        metadata: stringValues(intentData.metadata),
+      },
+      restrictions: isObject(completed) ? { completed_sessions: { count: 0, limit: completed.limit } } : null,
+      params: raw,
+    };
+  }
+}
+
+function wire(link: PaymentLink): JsonObject {
+  const { params: _params, ...rest } = link;
+  return rest;
+}
+
+/** Stripe returns metadata values as strings. */
+function stringValues(value: unknown): Record<string, string> {
+  if (!isObject(value)) return {};
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v ?? '')]));
+}
+
+/** Updates merge metadata; an empty value unsets a key. */
+function mergeMetadata(current: Record<string, string>, update: JsonObject): Record<string, string> {
+  const merged = { ...current, ...stringValues(update) };
+  for (const [key, value] of Object.entries(merged)) if (value === '') delete merged[key];
+  return merged;
+}
+
+function missing(resource: string, id: string) {
+  return invalidRequest(404, `No such ${resource}: '${id}'`, { code: 'resource_missing', param: 'id' });
+}
+
+/**
+ * A list page: `limit` (default 10), and cursors `starting_after` / `ending_before` by object id.
+ * @see https://docs.stripe.com/api/pagination
+ */
+function page(all: readonly Record<string, unknown>[], params: Params, url: string, resource: string) {
+  const limit = typeof params.limit === 'number' ? params.limit : 10;
+  const cursor = typeof params.starting_after === 'string' ? 'starting_after' : 'ending_before';
+  const id = params[cursor];
+  const at = typeof id === 'string' ? all.findIndex((o) => o.id === id) : -1;
+  if (typeof id === 'string' && at < 0) {
+    return invalidRequest(400, `No such ${resource}: '${id}'`, { code: 'resource_missing', param: cursor });
+  }
+  let data: readonly Record<string, unknown>[];
+  let hasMore: boolean;
+  if (typeof id === 'string' && cursor === 'starting_after') {
+    const rest = all.slice(at + 1);
+    data = rest.slice(0, limit);
+    hasMore = rest.length > limit;
+  } else if (typeof id === 'string') {
+    const before = all.slice(0, at);
+    data = before.slice(-limit);
+    hasMore = before.length > limit;
+  } else {
+    data = all.slice(0, limit);
+    hasMore = all.length > limit;
+  }
+  return { status: 200, body: { object: 'list', data, has_more: hasMore, url } };
 }

@@ -2,6 +2,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { generateText, isStepCount, streamText } from 'ai';
 import { createAgentTools, type ProposeToolInput } from '../../src/agent/tools.js';
+import { refuse } from '../../src/errors.js';
 import {
   type FakeOpenAI,
   type ModelWire,
@@ -29,9 +30,9 @@ function appTools() {
   const tools = createAgentTools({
     propose: async (input) => {
       proposed.push(input);
-      return { ok: false, problems: ['this is a contract test'] };
+      return refuse('invalid_input', 'this is a contract test');
     },
-    revise: async () => ({ ok: false, problems: ['no'] }),
+    revise: async () => refuse('not_found', 'no'),
     threadRequests: async () => [],
     onProposal: () => undefined,
   });

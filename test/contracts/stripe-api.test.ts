@@ -64,7 +64,7 @@ const key = () => `contract-${Math.random().toString(36).slice(2)}`;
 describe('the payment link the app creates', () => {
   test('the exact body stripe-node sends for createPaymentLink is accepted, and the link has Stripe’s shape', async () => {
     const request = await createChargeRequest(
-      db.dataSource,
+      db.db,
       newRequest({ description: 'Q3 onboarding workshop', amountMinor: 123456n, currency: 'EUR' }),
       'U0REQUESTER',
     );

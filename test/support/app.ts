@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Logger } from '../../src/logger.js';
 import { createEmptyDatabase, silentLogger } from './database.js';
 import { type FakeOpenAI, type ModelScript, startFakeOpenAI } from './fake-openai.js';
-import { type FakeSlack, slackSignature, startFakeSlack } from './fake-slack.js';
+import { type FakeSlack, slackSignature, slashCommandFields, startFakeSlack } from './fake-slack.js';
 import type { FakeStripe } from './fake-stripe.js';
 
 export const SIGNING_SECRET = '0123456789abcdef0123456789abcdef';
@@ -73,19 +73,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     postEvent: (body, headers) => post(JSON.stringify(body), 'application/json', headers),
     postCommand: (fields) =>
       post(
-        new URLSearchParams({
-          command: '/charges',
-          team_id: 'T0TEAM',
-          team_domain: 'test',
-          channel_id: 'C0SALES',
-          channel_name: 'sales',
-          user_id: 'U0REQUESTER',
-          user_name: 'req',
-          response_url: slack.responseUrl(),
-          trigger_id: 'trigger-1',
-          api_app_id: 'A0APP',
-          ...fields,
-        }).toString(),
+        new URLSearchParams(slashCommandFields({ response_url: slack.responseUrl(), ...fields })).toString(),
         'application/x-www-form-urlencoded',
       ),
     postInteraction: (payload) =>

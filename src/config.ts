@@ -3,6 +3,7 @@ import dotenv from 'dotenv';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { SUPPORTED_CURRENCIES } from './domain/currencies.js';
+import { parseDuration } from './domain/duration.js';
 import { type Policy, parsePerCurrency } from './domain/policy.js';
 import { AppError } from './errors.js';
 
@@ -42,6 +43,20 @@ const perCurrency = z
     }
     return parsed.value;
   });
+
+/** A duration variable (`90s`, `30m`, `4h`, `30d`) in milliseconds; `0` only where it means "never". */
+export const durationVar = (fallback: string, options: { allowZero?: boolean } = {}) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const parsed = parseDuration(text, options);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: 'custom', message: parsed.message });
+        return z.NEVER;
+      }
+      return parsed.ms;
+    });
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids look like U0123ABCD');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });

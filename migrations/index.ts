@@ -3,6 +3,7 @@ import { Conversations1795238163930 } from './1795238163930-Conversations.js';
 import { PaymentLinkAttempts1795238847700 } from './1795238847700-PaymentLinkAttempts.js';
 import { StripeEventInbox1795240742111 } from './1795240742111-StripeEventInbox.js';
 import { InboxBackoff1795400000000 } from './1795400000000-InboxBackoff.js';
+import { RequestFlags1795401000000 } from './1795401000000-RequestFlags.js';
 
 /** Every migration, oldest first. Imported explicitly so the same list runs from `src` (tsx, jest) and `dist`. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   PaymentLinkAttempts1795238847700,
   StripeEventInbox1795240742111,
   InboxBackoff1795400000000,
+  RequestFlags1795401000000,
 ];

@@ -52,6 +52,7 @@ export const ChargeRequestEntity = new EntitySchema<ChargeRequestRow>({
     payerEmail: { name: 'payer_email', type: 'text', nullable: true },
     paymentIntentId: { name: 'payment_intent_id', type: 'text', nullable: true },
     disputed: { type: 'boolean', default: false },
+    flags: { type: 'jsonb', default: () => "'[]'" },
     createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
     updatedAt: { name: 'updated_at', type: 'timestamptz', updateDate: true },
     approvedAt: { name: 'approved_at', type: 'timestamptz', nullable: true },

@@ -1,4 +1,5 @@
 import type { ChargeStatus } from './charge-status.js';
+import type { ChargeFlag } from './flags.js';
 import type { Money } from './money.js';
 
 export const CHARGE_SOURCES = ['agent', 'command'] as const;
@@ -40,6 +41,8 @@ export interface ChargeRequest {
   readonly payerEmail: string | null;
   readonly paymentIntentId: string | null;
   readonly disputed: boolean;
+  /** What the approver should know (possible duplicate, not what was asked, …); never blocking. */
+  readonly flags: readonly ChargeFlag[];
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly approvedAt: Date | null;

@@ -1,6 +1,7 @@
 import type { Queryable, Tx } from '../db/sql.js';
 import { type Actor, type ChargeRequest, type ChargeSource, referenceOf } from '../domain/charge-request.js';
 import { type ChargeAction, type ChargeStatus, checkTransition } from '../domain/charge-status.js';
+import type { ChargeFlag } from '../domain/flags.js';
 import { type Refusal, refuse } from '../errors.js';
 import { toJson } from './json.js';
 
@@ -32,6 +33,7 @@ interface Row {
   payer_email: string | null;
   payment_intent_id: string | null;
   disputed: boolean;
+  flags: ChargeFlag[];
   created_at: Date;
   updated_at: Date;
   approved_at: Date | null;
@@ -69,6 +71,7 @@ export function toChargeRequest(r: Row): ChargeRequest {
     payerEmail: r.payer_email,
     paymentIntentId: r.payment_intent_id,
     disputed: r.disputed,
+    flags: r.flags,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     approvedAt: r.approved_at,
@@ -94,6 +97,7 @@ export interface NewChargeRequest {
   readonly description: string;
   readonly amountMinor: bigint;
   readonly currency: string;
+  readonly flags?: readonly ChargeFlag[];
 }
 
 /** Inserts a `pending_approval` request at version 1 and audits its creation, in one statement. */
@@ -107,8 +111,8 @@ export async function createChargeRequest(
     db,
     `WITH created AS (
        INSERT INTO charge_requests (status, version, source, team_id, channel_id, thread_ts, requester_id,
-         customer_name, customer_email, stripe_customer_id, description, amount_minor, currency)
-       VALUES ('pending_approval', 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         customer_name, customer_email, stripe_customer_id, description, amount_minor, currency, flags)
+       VALUES ('pending_approval', 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14::jsonb)
        RETURNING *),
      audit AS (
        INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details)
@@ -128,6 +132,7 @@ export async function createChargeRequest(
       input.currency,
       actor,
       toJson(details),
+      toJson(input.flags ?? []),
     ],
   );
   if (!created) throw new Error('INSERT … RETURNING returned no row');
@@ -291,6 +296,7 @@ const CHANGEABLE = {
   linkCreatedAt: 'link_created_at',
   paidAt: 'paid_at',
   closedAt: 'closed_at',
+  flags: 'flags',
 } as const satisfies Partial<Record<keyof ChargeRequest, string>>;
 
 export type TransitionChanges = Partial<Pick<ChargeRequest, keyof typeof CHANGEABLE>>;
@@ -330,8 +336,10 @@ export async function transitionChargeRequest(db: Queryable, input: TransitionIn
     toJson(input.details ?? {}),
   ];
   const sets = Object.entries(input.changes ?? {}).map(([field, value]) => {
-    values.push(typeof value === 'bigint' ? value.toString() : value);
-    return `${CHANGEABLE[field as keyof typeof CHANGEABLE]} = $${values.length}`;
+    // bigint stays exact as text; arrays (flags) go to jsonb as JSON, not as a PostgreSQL array.
+    const json = Array.isArray(value);
+    values.push(typeof value === 'bigint' ? value.toString() : json ? toJson(value) : value);
+    return `${CHANGEABLE[field as keyof typeof CHANGEABLE]} = $${values.length}${json ? '::jsonb' : ''}`;
   });
   const moved = await one(
     db,

@@ -1,5 +1,6 @@
 import type { Refusal } from '../errors.js';
 import { escapeText, plainText } from './blocks/escape.js';
+import { SLACK_LIMITS } from './limits.js';
 
 /** What the person sees when something unexpected failed on our side. */
 export const SOMETHING_WENT_WRONG =
@@ -26,7 +27,10 @@ export function refusalFieldErrors(
   for (const problem of refusal.problems ?? [{ message: refusal.message }]) {
     const block = (problem.field && blocks[problem.field]) || fallbackBlock;
     // Field errors are plain text to Slack; keep them short enough to read beside the field.
-    errors[block] = plainText(errors[block] ? `${errors[block]} ${problem.message}` : problem.message, 150);
+    errors[block] = plainText(
+      errors[block] ? `${errors[block]} ${problem.message}` : problem.message,
+      SLACK_LIMITS.fieldErrorMaxChars,
+    );
   }
   return errors;
 }

@@ -1,5 +1,4 @@
 import { describe, expect, test } from '@jest/globals';
-import type { ChargeRequest } from '../../src/domain/charge-request.js';
 import {
   approvalCard,
   CARD_ACTIONS,
@@ -8,42 +7,9 @@ import {
 } from '../../src/slack/blocks/approval-card.js';
 import { escapeText } from '../../src/slack/blocks/escape.js';
 import { parseNewCharge } from '../../src/slack/listeners/commands/parse-new-charge.js';
+import { chargeRequestFixture } from '../support/fixtures.js';
 
-const request: ChargeRequest = {
-  id: '5c0e7f3c-9d1b-4a58-8a57-3c1f6f0f2a11',
-  number: 1042,
-  reference: 'CR-1042',
-  status: 'pending_approval',
-  version: 1,
-  source: 'agent',
-  teamId: 'T0TEAM',
-  channelId: 'C0SALES',
-  threadTs: '1.1',
-  cardTs: null,
-  requesterId: 'U0REQUESTER',
-  customerName: 'Acme Corp',
-  customerEmail: 'billing@acme.test',
-  stripeCustomerId: null,
-  description: 'Q3 onboarding workshop',
-  amountMinor: 120000n,
-  currency: 'USD',
-  paymentLinkId: null,
-  paymentLinkUrl: null,
-  linkAttempt: 0,
-  financeCardTs: null,
-  lastError: null,
-  amountReceivedMinor: null,
-  refundedMinor: 0n,
-  payerEmail: null,
-  paymentIntentId: null,
-  disputed: false,
-  createdAt: new Date('2026-11-01T10:00:00Z'),
-  updatedAt: new Date('2026-11-01T10:00:00Z'),
-  approvedAt: null,
-  linkCreatedAt: null,
-  paidAt: null,
-  closedAt: null,
-};
+const request = chargeRequestFixture();
 
 describe('approval card', () => {
   test('shows header, customer, amount with currency, requester, reference and status, with Approve, Reject, Edit and Cancel buttons', () => {

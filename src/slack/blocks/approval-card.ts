@@ -3,6 +3,7 @@ import { type ChargeRequest, moneyOf } from '../../domain/charge-request.js';
 import { type ChargeStatus, describeStatus } from '../../domain/charge-status.js';
 import { formatMoney } from '../../domain/money.js';
 import type { PolicyStatus } from '../../use-cases/enforce-policy.js';
+import { SLACK_LIMITS } from '../limits.js';
 import { escapeText, mention, plainText } from './escape.js';
 
 /** `action_id`s of the card's buttons; listeners register on these. */
@@ -106,15 +107,19 @@ function progressLine(request: ChargeRequest, options: CardOptions): string | un
 /** Approve, with a confirm dialog restating the exact amount and customer (card and App Home). */
 export function approveButton(request: ChargeRequest) {
   const amount = formatMoney(moneyOf(request));
+  const sentence = (customer: string) =>
+    `Create a payment link charging *${customer}* exactly *${amount}* (${request.reference}, version ${request.version}).`;
+  // The dialog's text is limited as sent: the customer gets whatever the rest of the sentence leaves.
+  const room = SLACK_LIMITS.confirm.textMaxChars - sentence('').length;
   return {
     ...button(CARD_ACTIONS.approve, 'Approve', cardButtonValue(request), 'primary'),
     confirm: {
       title: { type: 'plain_text' as const, text: 'Approve this charge?' },
-      text: {
-        type: 'mrkdwn' as const,
-        text: `Create a payment link charging *${escapeText(request.customerName, 200)}* exactly *${amount}* (${request.reference}, version ${request.version}).`,
+      text: { type: 'mrkdwn' as const, text: sentence(escapeText(request.customerName, room)) },
+      confirm: {
+        type: 'plain_text' as const,
+        text: plainText(`Approve ${amount}`, SLACK_LIMITS.confirm.confirmMaxChars),
       },
-      confirm: { type: 'plain_text' as const, text: `Approve ${plainText(amount, 40)}` },
       deny: { type: 'plain_text' as const, text: 'Cancel' },
     },
   };
@@ -169,7 +174,10 @@ export function approvalCard(
       type: 'header',
       text: {
         type: 'plain_text',
-        text: plainText(`Charge request ${request.reference}${options.testMode ? ' · TEST MODE' : ''}`, 150),
+        text: plainText(
+          `Charge request ${request.reference}${options.testMode ? ' · TEST MODE' : ''}`,
+          SLACK_LIMITS.header.textMaxChars,
+        ),
       },
     },
     {

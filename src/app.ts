@@ -7,6 +7,7 @@ import { type Clock, systemClock } from './domain/clock.js';
 import { createHttpApp, finishHttpApp } from './http/server.js';
 import { mountStripeWebhook } from './http/stripe-webhook.js';
 import { createInbox, startInboxWorker } from './inbox/worker.js';
+import { createInFlight } from './jobs/in-flight.js';
 import { startPeriodic } from './jobs/periodic.js';
 import type { WorkerLoop } from './jobs/worker-loop.js';
 import type { Logger } from './logger.js';
@@ -25,6 +26,8 @@ import { applyStripeEvent } from './use-cases/record-payment-event.js';
 export interface RunningApp {
   readonly port: number;
   readonly database: Database;
+  /** Resolves once no Slack listener work is in flight (work continues after Slack is acknowledged). */
+  idle(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then stops the rest. */
   stop(): Promise<void>;
 }
@@ -45,7 +48,10 @@ export interface AppOptions {
 export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningApp> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }, logger);
   const { db } = database;
-  const stoppers: (() => Promise<void>)[] = [() => database.close()];
+  const inFlight = createInFlight();
+  // Stopped in reverse order. Last of all, before the database closes: work already acknowledged to
+  // Slack (an agent turn, a click) may finish, up to the shutdown timeout.
+  const stoppers: (() => Promise<void>)[] = [() => database.close(), () => inFlight.idle(config.shutdownTimeoutMs)];
   const stopAll = async () => {
     for (const stop of [...stoppers].reverse()) await stop();
   };
@@ -132,6 +138,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
           logger,
         },
         logger,
+        inFlight,
       );
       const sweep = startPeriodic(
         'payment-link-sweep',
@@ -170,6 +177,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     return {
       port,
       database,
+      idle: () => inFlight.idle(),
       stop: () => {
         stopping ??= stopAll();
         return stopping;

@@ -58,9 +58,12 @@ export function createPoolDb(options: { url: string; max?: number; applicationNa
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'countersign',
   });
-  // An idle client whose server went away emits 'error' on the pool; without a listener that
-  // crashes the process. The next checkout gets a fresh connection.
+  // A connection the server drops (a restart, a failover, an operator's pg_terminate_backend) emits
+  // 'error': on the pool while idle, on the client while checked out between queries. Unheard, either
+  // would crash the process; the work in hand fails with the error instead, and the pool replaces the
+  // connection.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db: PoolDb = {
     pool,
     query: (text, values) => run(pool, text, values),

@@ -1,34 +1,14 @@
 import express, { type Express } from 'express';
-import Stripe from 'stripe';
 import type { Db } from '../db/sql.js';
 import { refuse } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { ingestStripeEvent } from '../persistence/stripe-events.js';
 import { isStripeEvent } from '../stripe/events.js';
+import { verifyStripeEvent } from '../stripe/webhooks.js';
 import { sendRefusal } from './server.js';
-
-/** Stripe's default tolerance: a signature older than five minutes is stale. */
-const TOLERANCE_SECONDS = 300;
 
 /** Stripe's events are a few kilobytes; anything far larger is not from Stripe. */
 export const WEBHOOK_BODY_LIMIT = '1mb';
-
-/**
- * Verifies `Stripe-Signature` against each configured secret (several while rotating) and returns
- * the event, or undefined. The raw body is what was signed, so nothing may parse it first.
- *
- * @see https://docs.stripe.com/webhooks#verify-webhook-signatures-with-official-libraries
- */
-export function verifyStripeEvent(rawBody: Buffer, signature: string, secrets: readonly string[]): unknown {
-  for (const secret of secrets) {
-    try {
-      return Stripe.webhooks.constructEvent(rawBody, signature, secret, TOLERANCE_SECONDS);
-    } catch {
-      // try the next secret
-    }
-  }
-  return undefined;
-}
 
 /**
  * POST /stripe/webhook: 400 and nothing stored for a missing, forged or stale signature, or for a

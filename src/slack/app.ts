@@ -2,6 +2,7 @@ import { App, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt'
 import { WebClient } from '@slack/web-api';
 import type { Express } from 'express';
 import type { Config } from '../config.js';
+import type { InFlight } from '../jobs/in-flight.js';
 import type { Logger } from '../logger.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackDeps } from './deps.js';
@@ -40,7 +41,13 @@ export function createSlackClient(config: Config, logger: Logger): WebClient {
  * Bolt on our Express app: HTTP mode serves POST /slack/events (signatures verified by Bolt's
  * receiver) when SLACK_APP_TOKEN is unset; Socket Mode otherwise, with our other routes still on PORT.
  */
-export function createSlackApp(config: Config, http: Express, deps: SlackDeps, logger: Logger): SlackRuntime {
+export function createSlackApp(
+  config: Config,
+  http: Express,
+  deps: SlackDeps,
+  logger: Logger,
+  inFlight: InFlight,
+): SlackRuntime {
   const token = config.slack.botToken;
   const log = boltLogger(logger);
   const socket = Boolean(config.slack.appToken);
@@ -66,6 +73,8 @@ export function createSlackApp(config: Config, http: Express, deps: SlackDeps, l
     deferInitialization: true,
     clientOptions: { ...clientOptions(config), retryConfig: { retries: 2 } },
   });
+  // Listeners keep working after Slack is acknowledged; shutdown waits for that work to finish.
+  app.use(({ next }) => inFlight.track(next()));
   registerEvents(app, deps);
   registerCommands(app, deps);
   registerActions(app, deps);

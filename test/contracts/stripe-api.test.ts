@@ -6,6 +6,7 @@ import { createPaymentLink, paymentLinkIdempotencyKey } from '../../src/stripe/p
 import { openTestDatabase } from '../support/database.js';
 import { FakeStripe, stripeFixture } from '../support/fake-stripe.js';
 import { newRequest } from '../support/fixtures.js';
+import { eventually } from '../support/http-fake.js';
 
 /**
  * The fake Stripe must be no kinder than Stripe: driven here by the real `stripe` client, parameters
@@ -261,7 +262,10 @@ describe('idempotency (Stripe v1)', () => {
     const idempotencyKey = key();
     const release = stripe.holdNext('POST /v1/payment_links');
     const first = client().paymentLinks.create(linkParams(), { idempotencyKey });
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(
+      () => (stripe.requests.some((r) => r.idempotencyKey === idempotencyKey) ? true : undefined),
+      'the first request held at Stripe',
+    );
     const conflict = await stripeError(client().paymentLinks.create(linkParams(), { idempotencyKey }));
     release();
     // stripe-node classifies by status: a 409 is a StripeAPIError carrying Stripe's idempotency_error.

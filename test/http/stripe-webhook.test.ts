@@ -3,7 +3,7 @@ import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
 import { ADMINS, startTestApp, type TestApp } from '../support/app.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { FakeStripe } from '../support/fake-stripe.js';
-import { approvedWithLink, click, ephemeral, query, waitForStatus } from '../support/flows.js';
+import { approvedWithLink, click, ephemeral, query, settled, waitForStatus } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
 import { charge, checkoutSession, postStripeEvent, stripeEvent, WEBHOOK_SECRETS } from '../support/stripe-events.js';
 
@@ -167,7 +167,7 @@ describe('POST /stripe/webhook', () => {
         amount_received_minor: '120000',
       }),
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await settled(t);
     expect(t.slack.callsOf('chat.postMessage').filter((c) => String(c.args.text).startsWith('Paid ✅'))).toHaveLength(
       permutations.length,
     );
@@ -209,12 +209,12 @@ describe('POST /stripe/webhook', () => {
   test('when Slack answers 500 and then 429 with Retry-After, then the Paid reply is delivered once after recovery', async () => {
     const t = await start();
     const request = await approvedWithLink(t);
-    await new Promise((r) => setTimeout(r, 200)); // let the link's own updates drain first
+    await settled(t); // the link's own updates are delivered first
     t.slack.failNext('chat.postMessage', { status: 500 });
     t.slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
     await postStripeEvent(t.base, stripeEvent('checkout.session.completed', checkoutSession(request.paymentLinkId)));
     await eventually(() => (paidReplies(t, `CR-${request.number}`).length ? true : undefined), 'Paid reply', 15_000);
-    await new Promise((r) => setTimeout(r, 500));
+    await settled(t);
     expect(paidReplies(t, `CR-${request.number}`)).toHaveLength(1);
     expect(t.slack.callsOf('chat.postMessage!failed')).toHaveLength(2);
   });
@@ -286,7 +286,7 @@ describe('reconciliation', () => {
       (c) => c.args.path === '/response/again' && String(c.args.text).startsWith('Checked 0'),
     );
     await eventually(() => (paidReplies(t, `CR-${request.number}`).length ? true : undefined), 'Paid reply');
-    await new Promise((r) => setTimeout(r, 300));
+    await settled(t);
     expect(paidReplies(t, `CR-${request.number}`)).toHaveLength(1);
   });
 });

@@ -1,57 +1,48 @@
-import { afterEach, describe, expect, test } from '@jest/globals';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { describe, expect, test } from '@jest/globals';
+import { startTestApp } from '../support/app.js';
 import { startFakeSlack } from '../support/fake-slack.js';
-import { query } from '../support/flows.js';
+import { query, settled } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
+import { stopAfterEach } from '../support/lifecycle.js';
 
-let t: TestApp | undefined;
-const databaseUrl = () => {
-  if (!t) throw new Error('no app running');
-  return t.databaseUrl;
-};
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-});
+const stopLater = stopAfterEach();
 
 const outbox = (url: string) => query(url, 'SELECT kind, status, attempts, last_error FROM slack_outbox ORDER BY id');
 
 describe('Slack updates through the outbox', () => {
   test('when Slack answers 500 and then 429 with Retry-After, then the card is delivered once after recovery', async () => {
-    const slack = await startFakeSlack();
+    const slack = stopLater(await startFakeSlack());
     slack.failNext('chat.postMessage', { status: 500 });
     slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
-    t = await startTestApp({ slack });
+    const t = stopLater(await startTestApp({ slack }));
     await t.postCommand({ text: 'new 50 USD Acme Corp' });
     const started = Date.now();
     await slack.waitForCall('chat.postMessage', (c) => Array.isArray(c.args.blocks), 15_000);
     expect(slack.callsOf('chat.postMessage!failed')).toHaveLength(2);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000); // waited as long as Retry-After asked
     const rows = await eventually(async () => {
-      const r = await outbox(databaseUrl());
+      const r = await outbox(t.databaseUrl);
       return r[0]?.status === 'delivered' ? r : undefined;
     }, 'delivered');
     expect(rows).toEqual([{ kind: 'post_card', status: 'delivered', attempts: 3, last_error: null }]);
-    await new Promise((r) => setTimeout(r, 300));
+    await settled(t);
     expect(slack.callsOf('chat.postMessage').filter((c) => Array.isArray(c.args.blocks))).toHaveLength(1);
-    await slack.close();
   });
 
   test('when Slack says the channel is gone, then the update is abandoned at once and logged, not retried forever', async () => {
-    const slack = await startFakeSlack();
+    const slack = stopLater(await startFakeSlack());
     slack.failNext('chat.postMessage', { error: 'channel_not_found' });
-    t = await startTestApp({ slack });
+    const t = stopLater(await startTestApp({ slack }));
     await t.postCommand({ text: 'new 50 USD Acme Corp' });
     const rows = await eventually(async () => {
-      const r = await outbox(databaseUrl());
+      const r = await outbox(t.databaseUrl);
       return r[0]?.status === 'dead' ? r : undefined;
     }, 'dead letter');
     expect(rows).toEqual([{ kind: 'post_card', status: 'dead', attempts: 1, last_error: 'channel_not_found' }]);
-    await slack.close();
   });
 
   test('when the app stops with updates queued, then a restarted app delivers them once', async () => {
-    const slack = await startFakeSlack();
+    const slack = stopLater(await startFakeSlack());
     // Slack is down while the first instance runs: every post fails, the item stays queued.
     for (let i = 0; i < 20; i++) slack.failNext('chat.postMessage', { status: 500 });
     const first = await startTestApp({ slack });
@@ -63,22 +54,20 @@ describe('Slack updates through the outbox', () => {
 
     slack.calls.length = 0;
     slack.clearFailures(); // Slack is back
-    t = await startTestApp({ slack, databaseUrl: first.databaseUrl });
+    const t = stopLater(await startTestApp({ slack, databaseUrl: first.databaseUrl }));
     await slack.waitForCall('chat.postMessage', (c) => Array.isArray(c.args.blocks));
     await eventually(
-      async () => ((await outbox(databaseUrl()))[0]?.status === 'delivered' ? true : undefined),
+      async () => ((await outbox(t.databaseUrl))[0]?.status === 'delivered' ? true : undefined),
       'delivered',
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await settled(t);
     expect(slack.callsOf('chat.postMessage').filter((c) => Array.isArray(c.args.blocks))).toHaveLength(1);
-    await slack.close();
   });
 
   test('when two instances share the database, then each queued update is delivered exactly once', async () => {
-    const slack = await startFakeSlack();
-    const first = await startTestApp({ slack });
-    t = await startTestApp({ slack, databaseUrl: first.databaseUrl });
-    const second = t;
+    const slack = stopLater(await startFakeSlack());
+    const first = stopLater(await startTestApp({ slack }));
+    const second = stopLater(await startTestApp({ slack, databaseUrl: first.databaseUrl }));
     await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
         (i % 2 ? first : second).postCommand({ text: `new ${50 + i} USD Customer ${i}` }),
@@ -86,10 +75,8 @@ describe('Slack updates through the outbox', () => {
     );
     const cards = () => slack.callsOf('chat.postMessage').filter((c) => Array.isArray(c.args.blocks));
     await eventually(() => (cards().length >= 12 ? true : undefined), '12 cards');
-    await new Promise((r) => setTimeout(r, 500));
+    await Promise.all([settled(first), settled(second)]);
     expect(cards()).toHaveLength(12);
     expect(new Set(cards().map((c) => String(c.args.text).split(':')[0])).size).toBe(12);
-    await first.stop();
-    await slack.close();
   });
 });

@@ -4,7 +4,7 @@ import { MODALS } from '../../src/slack/blocks/modals.js';
 import { APPROVERS, startTestApp, type TestApp } from '../support/app.js';
 import { type FakeSlack, startFakeSlack, viewSubmission } from '../support/fake-slack.js';
 import { FakeStripe } from '../support/fake-stripe.js';
-import { click, ephemeral, propose, query, statusOf, waitForStatus } from '../support/flows.js';
+import { click, ephemeral, propose, query, settled, statusOf, waitForStatus } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
 
 const [FIN1 = '', FIN2 = ''] = APPROVERS;
@@ -93,7 +93,7 @@ describe('approving a charge', () => {
     );
     expect((await Promise.all(clicks)).map((r) => r.status)).toEqual(Array(20).fill(200));
     await waitForStatus(app, request.id, 'link_created');
-    await new Promise((r) => setTimeout(r, 500));
+    await settled(app);
     expect(stripe?.links).toHaveLength(1);
     const approvals = await query(app.databaseUrl, "SELECT * FROM audit_events WHERE action = 'approve'");
     expect(approvals).toHaveLength(1);
@@ -109,7 +109,7 @@ describe('approving a charge', () => {
     );
     await Promise.all(clicks);
     await waitForStatus(first, request.id, 'link_created');
-    await new Promise((r) => setTimeout(r, 500));
+    await Promise.all([settled(first), settled(second)]);
     expect(stripe?.links).toHaveLength(1);
     expect(
       await query(first.databaseUrl, "SELECT * FROM audit_events WHERE action IN ('approve', 'create_link')"),
@@ -321,7 +321,8 @@ describe('Stripe failures, crashes and cancellation', () => {
   });
 
   test('when the app dies between the Stripe call and the database write, then a restarted app records the same link', async () => {
-    const app = await start();
+    // Stopped with almost no grace: the click's work is cut off while Stripe holds its answer.
+    const app = await start({ env: { SHUTDOWN_TIMEOUT_MS: '100' } });
     const request = await propose(app);
     stripe?.holdCreateResponses();
     await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { query } from '../support/flows.js';
+import { eventually } from '../support/http-fake.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -42,11 +43,10 @@ describe('/charges', () => {
     await t.postCommand({ text: 'new -5 USD Acme Corp' });
     await t.postCommand({ text: 'new 1000000 USD Acme Corp' });
     await t.postCommand({ text: 'new 1200 USD' });
-    const replies = await (async () => {
-      for (let i = 0; i < 100 && t.slack.callsOf('response_url').length < 5; i++)
-        await new Promise((r) => setTimeout(r, 20));
-      return t.slack.callsOf('response_url').map((c) => String(c.args.text));
-    })();
+    const replies = await eventually(() => {
+      const texts = t.slack.callsOf('response_url').map((c) => String(c.args.text));
+      return texts.length >= 5 ? texts : undefined;
+    }, 'five replies');
     expect(replies).toHaveLength(5);
     expect(replies.join('\n')).toMatch(/could be read two ways/);
     expect(replies.join('\n')).toMatch(/"XYZ" is not a currency/);

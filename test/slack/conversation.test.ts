@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { proposeOnce } from '../support/fake-openai.js';
 import { eventEnvelope, mentionEvent, messageEvent } from '../support/fake-slack.js';
-import { query as sql } from '../support/flows.js';
+import { settled, query as sql } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
 
 let t: TestApp | undefined;
@@ -112,7 +112,7 @@ describe('a mention in HTTP mode', () => {
     ]);
     await t.slack.waitForCall('chat.postMessage', cardPost);
     await t.slack.waitForCall('chat.postMessage', (c) => !cardPost(c));
-    await new Promise((r) => setTimeout(r, 300));
+    await settled(t);
     expect(await sql(t.databaseUrl, 'SELECT id FROM charge_requests')).toHaveLength(1);
     expect(t.openai?.requests).toHaveLength(2); // one turn: tool call + confirmation
     expect(t.slack.callsOf('chat.postMessage')).toHaveLength(2);
@@ -219,7 +219,7 @@ describe('a mention in HTTP mode', () => {
     await t.postEvent(
       eventEnvelope({ ...mentionEvent('charge Acme $5', { ts: '1700000009.000300' }), bot_id: 'B0OTHER' }),
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await settled(t);
     expect(t.openai?.requests).toHaveLength(0);
     expect(t.slack.callsOf('chat.postMessage')).toHaveLength(0);
   });
@@ -256,7 +256,7 @@ describe('request verification', () => {
       body,
     });
     expect([unsigned.status, forged.status, old.status]).toEqual([401, 401, 401]);
-    await new Promise((r) => setTimeout(r, 200));
+    await settled(t);
     expect(await sql(t.databaseUrl, 'SELECT * FROM conversation_messages')).toEqual([]);
     expect(t.openai?.requests).toHaveLength(0);
   });

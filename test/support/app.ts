@@ -1,4 +1,4 @@
-import { type RunningApp, startApp } from '../../src/app.js';
+import { type AppOptions, type RunningApp, startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Logger } from '../../src/logger.js';
 import { createEmptyDatabase, silentLogger } from './database.js';
@@ -31,6 +31,8 @@ export interface TestAppOptions {
   readonly slack?: FakeSlack;
   readonly stripe?: FakeStripe;
   readonly logger?: Logger;
+  /** Overrides of the app's timing options (poll intervals, sweeps) and its clock. */
+  readonly app?: AppOptions;
 }
 
 export const APPROVERS = ['U0FIN1', 'U0FIN2', 'U0FIN3'];
@@ -56,6 +58,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     outboxPollMs: 100,
     linkSweepMs: 250,
     linkSweepAfterSeconds: 1,
+    ...options.app,
   });
   const base = `http://127.0.0.1:${app.port}`;
   const post = (body: string, contentType: string, headers: Record<string, string> = {}) =>

@@ -64,3 +64,20 @@ export async function approvedWithLink(app: TestApp) {
   );
   return { ...request, paymentLinkId: row?.payment_link_id ?? '' };
 }
+
+/**
+ * Resolves once nothing is left to happen: no Slack listener work in flight, and no Slack update or
+ * Stripe event waiting in the queues. Tests use it to prove that something happened only once,
+ * instead of sleeping and hoping the rest has finished.
+ */
+export async function settled(app: TestApp): Promise<void> {
+  await eventually(async () => {
+    await app.app.idle();
+    const [row] = await query<{ waiting: number }>(
+      app.databaseUrl,
+      `SELECT (SELECT count(*) FROM slack_outbox WHERE status = 'pending')::int
+            + (SELECT count(*) FROM stripe_events WHERE status = 'pending')::int AS waiting`,
+    );
+    return row?.waiting === 0 ? true : undefined;
+  }, 'nothing left to do (listeners idle, queues drained)');
+}

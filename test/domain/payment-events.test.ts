@@ -1,0 +1,99 @@
+import { describe, expect, test } from '@jest/globals';
+import { type ChargeStatus, checkTransition } from '../../src/domain/charge-status.js';
+import { type PaymentFact, planPaymentSteps } from '../../src/domain/payment-events.js';
+
+const payment = {
+  amountMinor: 120000n,
+  currency: 'USD',
+  payerEmail: 'pat@acme.test',
+  payerName: 'Pat',
+  paymentIntentId: 'pi_1',
+  at: new Date('2026-11-01T10:00:00Z'),
+};
+
+const FACTS = {
+  paid: { kind: 'checkout_completed', paymentStatus: 'paid', payment },
+  started: { kind: 'checkout_completed', paymentStatus: 'unpaid', payment },
+  cleared: { kind: 'async_payment_succeeded', payment },
+  bounced: { kind: 'async_payment_failed', payment },
+  partial: { kind: 'refunded', amountRefundedMinor: 20000n, amountMinor: 120000n, payment },
+  full: { kind: 'refunded', amountRefundedMinor: 120000n, amountMinor: 120000n, payment },
+  disputed: { kind: 'disputed', reason: 'fraudulent', paymentIntentId: 'pi_1' },
+} satisfies Record<string, PaymentFact>;
+
+type FactName = keyof typeof FACTS;
+
+/** Applies facts as the use case does: each planned step must be a legal move, and refunds record their total. */
+function run(names: readonly FactName[], from: ChargeStatus = 'link_created') {
+  let status = from;
+  let refundedMinor = 0n;
+  for (const name of names) {
+    const fact = FACTS[name];
+    for (const step of planPaymentSteps(status, refundedMinor, fact)) {
+      const move = checkTransition(status, step.action);
+      if (!move.ok) throw new Error(`${name}: planned an illegal move: ${move.message}`);
+      status = move.to;
+      if (fact.kind === 'refunded' && step.action !== 'record_payment') refundedMinor = fact.amountRefundedMinor;
+    }
+  }
+  return { status, refundedMinor };
+}
+
+function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((item, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+  );
+}
+
+describe('planPaymentSteps', () => {
+  const orders = (names: FactName[]) => permutations(names).map((order) => order.join(' '));
+  const parse = (order: string) => order.split(' ') as FactName[];
+
+  test.each(orders(['paid', 'partial', 'full', 'disputed']))(
+    'paid, partial refund, full refund and dispute in the order "%s" end fully refunded',
+    (order) => {
+      expect(run(parse(order))).toEqual({ status: 'refunded', refundedMinor: 120000n });
+    },
+  );
+
+  test.each(orders(['started', 'cleared', 'partial']))(
+    'an asynchronous payment that clears and is partly refunded ends partially refunded in any order ("%s")',
+    (order) => {
+      expect(run(parse(order))).toEqual({ status: 'partially_refunded', refundedMinor: 20000n });
+    },
+  );
+
+  test('every fact delivered twice changes nothing the second time', () => {
+    const once = run(['started', 'cleared', 'partial', 'disputed']);
+    const twice = run(['started', 'started', 'cleared', 'cleared', 'partial', 'partial', 'disputed', 'disputed']);
+    expect(twice).toEqual(once);
+  });
+
+  test('an asynchronous payment that fails ends failed whichever arrives first; a later success still records it', () => {
+    expect(run(['started', 'bounced']).status).toBe('payment_failed');
+    expect(run(['bounced', 'started']).status).toBe('payment_failed');
+    expect(run(['started', 'bounced', 'cleared']).status).toBe('paid');
+  });
+
+  test('a late, smaller partial refund after a larger one plans nothing', () => {
+    expect(run(['paid', 'full', 'partial'])).toEqual({ status: 'refunded', refundedMinor: 120000n });
+    const afterLarger = run(['paid', 'partial']);
+    expect(planPaymentSteps('partially_refunded', 50000n, FACTS.partial)).toEqual([]);
+    expect(afterLarger.status).toBe('partially_refunded');
+  });
+
+  test('a payment arriving after cancellation is still recorded (money that arrived is on the record)', () => {
+    expect(run(['paid'], 'canceled').status).toBe('paid');
+  });
+
+  test('no fact moves money before a link exists', () => {
+    for (const from of ['pending_approval', 'approved', 'rejected'] as const) {
+      for (const fact of Object.values(FACTS)) expect(planPaymentSteps(from, 0n, fact)).toEqual([]);
+    }
+  });
+
+  test('a dispute alone plans no status move (it is recorded beside the status)', () => {
+    expect(planPaymentSteps('paid', 0n, FACTS.disputed)).toEqual([]);
+  });
+});

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import type { Database } from '../../src/db/database.js';
+import { createInbox } from '../../src/inbox/worker.js';
+import { ingestStripeEvent } from '../../src/persistence/stripe-events.js';
+import { openTestDatabase, silentLogger } from '../support/database.js';
+
+let database: Database;
+beforeAll(async () => {
+  database = await openTestDatabase();
+});
+afterAll(async () => {
+  await database?.close();
+});
+
+const row = async (id: string) =>
+  (
+    await database.db.query<{ status: string; attempts: number; last_error: string | null; delay: number }>(
+      `SELECT status, attempts, last_error, extract(epoch FROM next_attempt_at - now())::float AS delay
+       FROM stripe_events WHERE id = $1`,
+      [id],
+    )
+  )[0];
+
+/** As if the retry delay had passed: the test moves the event's next attempt to now. */
+const makeDue = (id: string) =>
+  database.db.query('UPDATE stripe_events SET next_attempt_at = now() WHERE id = $1', [id]);
+
+describe('the Stripe inbox', () => {
+  test('when an event keeps failing, then it is retried with growing delays and kept as dead, not lost', async () => {
+    const inbox = createInbox({
+      db: database.db,
+      apply: async () => {
+        throw new Error('the database refused the write');
+      },
+      logger: silentLogger,
+      maxAttempts: 4,
+    });
+    const event = { id: 'evt_failing', type: 'checkout.session.completed', payload: '{"id":"evt_failing"}' };
+    expect(await ingestStripeEvent(database.db, event)).toBe(true);
+
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      expect(await inbox.processNext()).toBe('failed');
+      const after = await row(event.id);
+      expect(after).toMatchObject({ status: 'pending', attempts: attempt });
+      delays.push(after?.delay ?? 0);
+      // Not due yet: nothing is claimed until the delay has passed.
+      expect(await inbox.processNext()).toBeUndefined();
+      await makeDue(event.id);
+    }
+    expect(delays[0]).toBeGreaterThan(0.5);
+    expect(delays[1]).toBeGreaterThan(delays[0] ?? 0);
+    expect(delays[2]).toBeGreaterThan(delays[1] ?? 0);
+
+    expect(await inbox.processNext()).toBe('failed');
+    expect(await row(event.id)).toMatchObject({
+      status: 'dead',
+      attempts: 4,
+      last_error: 'Error: the database refused the write',
+    });
+    await makeDue(event.id);
+    expect(await inbox.processNext()).toBeUndefined(); // dead events wait for an operator
+  });
+
+  test('when applying fails, then the claim and every write of the attempt are rolled back', async () => {
+    const inbox = createInbox({
+      db: database.db,
+      apply: async (tx) => {
+        await tx.query(`INSERT INTO audit_events (actor, action) VALUES ('test', 'half_done')`);
+        throw new Error('crashed half-way');
+      },
+      logger: silentLogger,
+    });
+    await ingestStripeEvent(database.db, { id: 'evt_half', type: 'charge.refunded', payload: '{"id":"evt_half"}' });
+    expect(await inbox.processNext('evt_half')).toBe('failed');
+    expect(await database.db.query(`SELECT 1 FROM audit_events WHERE action = 'half_done'`)).toEqual([]);
+    expect(await row('evt_half')).toMatchObject({ status: 'pending', attempts: 1 });
+  });
+
+  test('a redelivered event is stored once', async () => {
+    const event = { id: 'evt_twice', type: 'charge.refunded', payload: '{"id":"evt_twice"}' };
+    expect(await ingestStripeEvent(database.db, event)).toBe(true);
+    expect(await ingestStripeEvent(database.db, event)).toBe(false);
+  });
+});

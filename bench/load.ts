@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import Stripe from 'stripe';
@@ -14,13 +13,54 @@ import { percentile, round, runConcurrently, startBenchPostgres } from './suppor
 const SECRET = '0123456789abcdef0123456789abcdef';
 const WHSEC = 'whsec_benchmark_secret_0001';
 const APPROVER = 'U0BENCHFIN';
+const TSX = path.resolve('node_modules/tsx/dist/loader.mjs');
+const ROUNDS = 3;
+const CLICK_CONCURRENCY = 50;
+const WEBHOOK_CONCURRENCY = 16;
 
-/** RSS of another process, from /proc (Linux), in MB. */
-function rssOf(pid: number | undefined): number {
-  if (!pid) return Number.NaN;
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match?.[1] ? round(Number(match[1]) / 1024) : Number.NaN;
+interface Stats {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
 }
+interface Throughput {
+  eventsPerSecond: number;
+  p99Ms: number;
+}
+interface MemoryReading {
+  rssMb: number;
+  heapUsedMb: number;
+}
+
+export interface LoadResult {
+  readonly ack: {
+    requests: number;
+    concurrency: number;
+    topology: string;
+    countersign: Stats;
+    bareBolt: Stats;
+    p99Ratio: number;
+    correct: boolean;
+  };
+  readonly webhooks: {
+    events: number;
+    duplicates: number;
+    concurrency: number;
+    floor: Throughput;
+    countersign: Throughput & { appliedPerSecond: number; appliedPerSecondByRound: number[] };
+    rawPg: Throughput;
+    ingestionRatio: number;
+    appliedRatio: number;
+    correct: boolean;
+  };
+  readonly memory: { idle: MemoryReading; rounds: MemoryReading[]; workerRounds: MemoryReading[] };
+}
+
+const stats = (d: number[]): Stats => ({
+  p50Ms: round(percentile(d, 50), 2),
+  p99Ms: round(percentile(d, 99), 2),
+  maxMs: round(d.at(-1) ?? Number.NaN, 2),
+});
 
 async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 300; i++) {
@@ -35,10 +75,19 @@ async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-function spawnNode(args: string[], env: Record<string, string>): ChildProcess {
+/** A Node process of ours; its stdout lines are kept for the memory probe's answers. */
+function spawnNode(args: string[], env: Record<string, string>): ChildProcess & { lines: string[] } {
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }) as ChildProcess & { lines: string[] };
+  child.lines = [];
+  let partial = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const text = partial + chunk.toString('utf8');
+    const lines = text.split('\n');
+    partial = lines.pop() ?? '';
+    child.lines.push(...lines);
   });
   return child;
 }
@@ -50,103 +99,119 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-export interface LoadResult {
-  readonly ack: {
-    requests: number;
-    concurrency: number;
-    countersign: Stats;
-    bareBolt: Stats;
-    p99Ratio: number;
-    correct: boolean;
-  };
-  readonly webhooks: {
-    events: number;
-    duplicates: number;
-    concurrency: number;
-    countersign: Throughput;
-    baseline: Throughput;
-    ratio: number;
-    correct: boolean;
-  };
-  readonly memory: { idleMb: number; afterAckMb: number; afterWebhooksMb: number; bareBoltMb: number };
+/** RSS and heapUsed of one of our processes after a forced GC (bench/memory-probe.mjs answers SIGUSR2). */
+async function memoryAfterGc(child: ChildProcess & { lines: string[] }): Promise<MemoryReading> {
+  const before = child.lines.length;
+  child.kill('SIGUSR2');
+  for (let i = 0; i < 100; i++) {
+    const line = child.lines.slice(before).find((l) => l.includes('memoryProbe'));
+    if (line) {
+      const { rss, heapUsed } = (JSON.parse(line) as { memoryProbe: { rss: number; heapUsed: number } }).memoryProbe;
+      return { rssMb: round(rss / 2 ** 20), heapUsedMb: round(heapUsed / 2 ** 20) };
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the memory probe did not answer');
 }
 
-interface Stats {
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
+/** Every payment link the Stripe fake holds, page by page as Stripe lists them. */
+async function countStripeLinks(apiBase: string): Promise<number> {
+  let total = 0;
+  let after: string | undefined;
+  for (;;) {
+    const page = (await (
+      await fetch(`${apiBase}/v1/payment_links?limit=100${after ? `&starting_after=${after}` : ''}`, {
+        headers: { authorization: 'Bearer sk_test_bench' },
+      })
+    ).json()) as { data: { id: string }[]; has_more: boolean };
+    total += page.data.length;
+    if (!page.has_more) return total;
+    after = page.data.at(-1)?.id;
+  }
 }
-interface Throughput {
-  eventsPerSecond: number;
-  p99Ms: number;
-  /** Unique events applied (state changed, Slack updates queued) per second, end to end. */
-  appliedPerSecond?: number;
-}
-
-const stats = (d: number[]): Stats => ({
-  p50Ms: round(percentile(d, 50), 2),
-  p99Ms: round(percentile(d, 99), 2),
-  maxMs: round(d.at(-1) ?? Number.NaN, 2),
-});
 
 /** Seeds `n` requests in one status, as history would have left them. */
 async function seed(
-  client: pg.Client,
+  db: pg.Client,
   n: number,
   status: 'pending_approval' | 'link_created',
-  prefix: string,
+  linkPrefix: string,
 ): Promise<string[]> {
-  const rows = await client.query<{ id: string }>(
+  const rows = await db.query<{ id: string }>(
     `INSERT INTO charge_requests (status, source, team_id, channel_id, thread_ts, card_ts, requester_id, customer_name,
        description, amount_minor, currency, payment_link_id, approved_at, link_created_at)
      SELECT $1, 'command', 'T0TEAM', 'C0BENCH', '1700000000.' || g, '1700000000.' || g, 'U0REQ', 'Customer ' || g, 'bench',
        10000, 'USD', CASE WHEN $1 = 'link_created' THEN $2 || g END,
        CASE WHEN $1 = 'link_created' THEN now() END, CASE WHEN $1 = 'link_created' THEN now() END
      FROM generate_series(1, $3) g RETURNING id`,
-    [status, prefix, n],
+    [status, linkPrefix, n],
   );
   return rows.rows.map((r) => r.id);
 }
 
+async function until(what: string, probe: () => Promise<boolean>, ms = 180_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`benchmark gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const count = async (db: pg.Client, sql: string, values: unknown[] = []) =>
+  (await db.query<{ n: number }>(sql, values)).rows[0]?.n ?? 0;
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}
+
+/**
+ * Acknowledgement latency, webhook ingestion and application, and memory, in one run on one machine:
+ * Countersign (a `web` and a `worker` process, as `ROLE` allows) against its floors measured in the
+ * same run — a bare Bolt app for clicks, a minimal node:http server for webhooks (bench/floor-server.ts),
+ * and raw `pg` inserts — three rounds against the same app processes, each checked for correctness.
+ */
 export async function benchLoad(options: { clicks?: number; events?: number } = {}): Promise<LoadResult> {
   const clicks = options.clicks ?? 2000;
   const totalEvents = options.events ?? 5000;
+  const uniqueEvents = Math.round(totalEvents * 0.8);
   const server = await startBenchPostgres();
   const children: ChildProcess[] = [];
+  const start = <C extends ChildProcess>(child: C) => {
+    children.push(child);
+    return child;
+  };
   try {
-    const tsx = path.resolve('node_modules/tsx/dist/loader.mjs');
-    const fakes = spawn(process.execPath, ['--import', tsx, path.resolve('bench/fakes.ts')], {
-      env: { PATH: process.env.PATH ?? '' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(fakes);
+    const fakes = start(spawnNode(['--import', TSX, path.resolve('bench/fakes.ts')], {}));
     const urls = await new Promise<{ slackApiUrl: string; responseUrl: string; stripeApiBase: string }>(
       (resolve, reject) => {
-        fakes.stdout?.once('data', (chunk) => resolve(JSON.parse(String(chunk))));
+        const check = setInterval(() => {
+          const line = fakes.lines[0];
+          if (line) {
+            clearInterval(check);
+            resolve(JSON.parse(line));
+          }
+        }, 20);
         fakes.once('exit', () => reject(new Error('fakes exited')));
       },
     );
     const admin = new pg.Client({ connectionString: server.url('postgres') });
     await admin.connect();
-    await admin.query('CREATE DATABASE bench_app');
-    await admin.query('CREATE DATABASE bench_baseline');
+    for (const name of ['bench_app', 'bench_floor', 'bench_raw']) await admin.query(`CREATE DATABASE ${name}`);
     await admin.end();
-    // Migrate once, as the app would at startup.
-    const migrated = await openDatabase(
-      { databaseUrl: server.url('bench_app'), dataDir: '.data' },
-      createLogger({ level: 'warn' }),
-    );
-    await migrated.close();
+    // Migrate as the app does at startup; the floor gets the identical inbox table the same way.
+    for (const name of ['bench_app', 'bench_floor']) {
+      await (
+        await openDatabase({ databaseUrl: server.url(name), dataDir: '.data' }, createLogger({ level: 'warn' }))
+      ).close();
+    }
 
     const db = new pg.Client({ connectionString: server.url('bench_app') });
     await db.connect();
-    const pendingIds = await seed(db, clicks, 'pending_approval', 'unused');
-    const linkedIds = await seed(db, Math.round(totalEvents * 0.8), 'link_created', 'plink_bench_');
-
-    // Our app, built and run as `npm start` runs it, in its own process.
-    const appPort = await freePort();
-    const app = spawnNode([path.resolve('dist/src/main.js')], {
-      PORT: String(appPort),
+    const appEnv = {
       DATABASE_URL: server.url('bench_app'),
       LOG_LEVEL: 'error',
       SLACK_BOT_TOKEN: 'xoxb-bench',
@@ -157,28 +222,41 @@ export async function benchLoad(options: { clicks?: number; events?: number } = 
       STRIPE_WEBHOOK_SECRET: WHSEC,
       APPROVER_USER_IDS: APPROVER,
       RECONCILE_INTERVAL_MS: '0',
-    });
-    children.push(app);
-    await waitForHttp(`http://127.0.0.1:${appPort}/readyz`, app);
-    await new Promise((r) => setTimeout(r, 1000));
-    const idleMb = rssOf(app.pid);
-
-    // The baseline Bolt app, also in its own process.
+    };
+    const node = (role: string, port: number) =>
+      spawnNode(['--expose-gc', '--import', path.resolve('bench/memory-probe.mjs'), path.resolve('dist/src/main.js')], {
+        ...appEnv,
+        PORT: String(port),
+        ROLE: role,
+      });
+    // Built and run as `npm start` runs it: one web process answers Slack and Stripe, one worker does the work.
+    const webPort = await freePort();
+    const web = start(node('web', webPort));
+    await waitForHttp(`http://127.0.0.1:${webPort}/readyz`, web);
+    const worker = start(node('worker', await freePort()));
     const boltPort = await freePort();
-    const bolt = spawnNode(['--import', tsx, path.resolve('bench/bare-bolt.ts')], {
-      PORT: String(boltPort),
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-bench',
-      SLACK_API_URL: urls.slackApiUrl,
-    });
-    children.push(bolt);
+    const bolt = start(
+      spawnNode(['--import', TSX, path.resolve('bench/bare-bolt.ts')], {
+        PORT: String(boltPort),
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_BOT_TOKEN: 'xoxb-bench',
+        SLACK_API_URL: urls.slackApiUrl,
+      }),
+    );
+    const floorPort = await freePort();
+    const floor = start(
+      spawnNode(['--import', TSX, path.resolve('bench/floor-server.ts')], {
+        PORT: String(floorPort),
+        DATABASE_URL: server.url('bench_floor'),
+        STRIPE_WEBHOOK_SECRET: WHSEC,
+      }),
+    );
     await waitForHttp(`http://127.0.0.1:${boltPort}/`, bolt);
+    await until('the floor server', async () => floor.lines.some((l) => l.includes('floor listening')), 30_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const idle = await memoryAfterGc(web);
 
-    const clickBody = (id: string) =>
-      new URLSearchParams({
-        payload: JSON.stringify(buttonClick(CARD_ACTIONS.approve, `${id}:1`, APPROVER, urls.responseUrl)),
-      }).toString();
-    const post = async (port: number, body: string) => {
+    const postClick = async (port: number, body: string) => {
       const res = await fetch(`http://127.0.0.1:${port}/slack/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature(SECRET, body) },
@@ -187,52 +265,8 @@ export async function benchLoad(options: { clicks?: number; events?: number } = 
       if (res.status !== 200) throw new Error(`ack status ${res.status}`);
       await res.arrayBuffer();
     };
-    // Warm both up, then measure each on the same 2,000 click payloads.
-    for (let i = 0; i < 20; i++) await post(boltPort, clickBody(pendingIds[i] ?? ''));
-    const bodies = pendingIds.map(clickBody);
-    const bareBolt = await runConcurrently(clicks, 50, (i) => post(boltPort, bodies[i] ?? ''));
-    const ours = await runConcurrently(clicks, 50, (i) => post(appPort, bodies[i] ?? ''));
-
-    // Correctness: every click approved its request and made exactly one link.
-    const deadline = Date.now() + 120_000;
-    let linked = 0;
-    while (Date.now() < deadline) {
-      const r = await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM charge_requests WHERE id = ANY($1) AND status = 'link_created'`,
-        [pendingIds],
-      );
-      linked = r.rows[0]?.n ?? 0;
-      if (linked === clicks) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    const approvals = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'approve'`,
-    );
-    const links = (await (await fetch(`${urls.stripeApiBase}/v1/payment_links`)).json()) as { data: unknown[] };
-    const ackCorrect = linked === clicks && links.data.length === clicks && approvals.rows[0]?.n === clicks;
-    const afterAckMb = rssOf(app.pid);
-
-    // Webhooks: one completed checkout per linked request, 20% delivered twice, shuffled.
-    const unique = linkedIds.map((_, i) =>
-      stripeEvent(
-        'checkout.session.completed',
-        checkoutSession(`plink_bench_${i + 1}`, { amount_total: 10000 }),
-        `evt_bench_${i}`,
-      ),
-    );
-    const deliveries = [...unique, ...unique.slice(0, totalEvents - unique.length)];
-    for (let i = deliveries.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [deliveries[i], deliveries[j]] = [
-        deliveries[j] as (typeof deliveries)[number],
-        deliveries[i] as (typeof deliveries)[number],
-      ];
-    }
-    const payloads = deliveries.map((e) => JSON.stringify(e));
-    const webhookStarted = performance.now();
-    const webhookDurations = await runConcurrently(payloads.length, 16, async (i) => {
-      const payload = payloads[i] ?? '';
-      const res = await fetch(`http://127.0.0.1:${appPort}/stripe/webhook`, {
+    const postWebhook = async (port: number, payload: string) => {
+      const res = await fetch(`http://127.0.0.1:${port}/stripe/webhook`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -242,77 +276,153 @@ export async function benchLoad(options: { clicks?: number; events?: number } = 
       });
       if (res.status !== 200) throw new Error(`webhook status ${res.status}`);
       await res.arrayBuffer();
-    });
-    const webhookSeconds = (performance.now() - webhookStarted) / 1000;
-    // Stored is not yet applied: wait for the inbox to apply everything, and time that too.
-    let paidCount = 0;
-    while (performance.now() - webhookStarted < 120_000) {
-      const paid = await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM charge_requests WHERE id = ANY($1) AND status = 'paid'`,
-        [linkedIds],
-      );
-      paidCount = paid.rows[0]?.n ?? 0;
-      if (paidCount === linkedIds.length) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const appliedSeconds = (performance.now() - webhookStarted) / 1000;
-    const recorded = await db.query<{ n: number; applied: number }>(
-      'SELECT count(*)::int AS n, count(processed_at)::int AS applied FROM stripe_events',
-    );
-    const webhooksCorrect =
-      paidCount === linkedIds.length &&
-      recorded.rows[0]?.n === unique.length &&
-      recorded.rows[0]?.applied === unique.length;
-    const afterWebhooksMb = rssOf(app.pid);
-    await db.end();
+    };
+    const clickBody = (id: string) =>
+      new URLSearchParams({
+        payload: JSON.stringify(buttonClick(CARD_ACTIONS.approve, `${id}:1`, APPROVER, urls.responseUrl)),
+      }).toString();
 
-    // Baseline: the same rows straight into PostgreSQL with pg, same concurrency.
-    const pool = new pg.Pool({ connectionString: server.url('bench_baseline'), max: 16 });
-    await pool.query(
+    const acks = { countersign: [] as number[], bareBolt: [] as number[] };
+    const hooks = { floor: [] as number[], countersign: [] as number[], rawPg: [] as number[] };
+    const seconds = { floor: 0, countersign: 0, rawPg: 0 };
+    const appliedPerSecondByRound: number[] = [];
+    const rounds: MemoryReading[] = [];
+    const workerRounds: MemoryReading[] = [];
+    let correct = { ack: true, webhooks: true };
+    const rawPool = new pg.Pool({ connectionString: server.url('bench_raw'), max: WEBHOOK_CONCURRENCY });
+    await rawPool.query(
       'CREATE TABLE events (id text PRIMARY KEY, type text NOT NULL, payload jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())',
     );
-    const baselineStarted = performance.now();
-    const baselineDurations = await runConcurrently(payloads.length, 16, async (i) => {
-      const event = deliveries[i];
-      await pool.query('INSERT INTO events (id, type, payload) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
-        event?.id,
-        event?.type,
-        payloads[i],
-      ]);
-    });
-    const baselineSeconds = (performance.now() - baselineStarted) / 1000;
-    await pool.end();
 
-    const countersign = {
-      eventsPerSecond: round(payloads.length / webhookSeconds),
-      p99Ms: round(percentile(webhookDurations, 99), 2),
-      appliedPerSecond: round(unique.length / appliedSeconds),
-    };
-    const baseline = {
-      eventsPerSecond: round(payloads.length / baselineSeconds),
-      p99Ms: round(percentile(baselineDurations, 99), 2),
-    };
-    const ourStats = stats(ours);
-    const boltStats = stats(bareBolt);
+    for (let pass = 1; pass <= ROUNDS; pass++) {
+      const pendingIds = await seed(db, clicks, 'pending_approval', 'unused');
+      const linkedIds = await seed(db, uniqueEvents, 'link_created', `plink_r${pass}_`);
+
+      // Clicks: the same payloads to bare Bolt, then to Countersign's web process.
+      const bodies = pendingIds.map(clickBody);
+      if (pass === 1) for (let i = 0; i < 20; i++) await postClick(boltPort, bodies[i] ?? '');
+      acks.bareBolt.push(
+        ...(await runConcurrently(clicks, CLICK_CONCURRENCY, (i) => postClick(boltPort, bodies[i] ?? ''))),
+      );
+      acks.countersign.push(
+        ...(await runConcurrently(clicks, CLICK_CONCURRENCY, (i) => postClick(webPort, bodies[i] ?? ''))),
+      );
+      await until('every click approved and linked', async () => {
+        const linked = await count(
+          db,
+          `SELECT count(*)::int AS n FROM charge_requests WHERE id = ANY($1) AND status = 'link_created'`,
+          [pendingIds],
+        );
+        return linked === clicks;
+      });
+      const approvals = await count(
+        db,
+        `SELECT count(*)::int AS n FROM audit_events WHERE action = 'approve' AND charge_request_id = ANY($1)`,
+        [pendingIds],
+      );
+      // Exactly one link per approved request, at Stripe, across every round so far.
+      const links = await countStripeLinks(urls.stripeApiBase);
+      correct = { ...correct, ack: correct.ack && approvals === clicks && links === clicks * pass };
+
+      // Webhooks: one completed checkout per linked request, 20% delivered twice, shuffled; the
+      // same payloads to the floor server, to Countersign, and as raw inserts.
+      const unique = linkedIds.map((_, i) =>
+        stripeEvent(
+          'checkout.session.completed',
+          checkoutSession(`plink_r${pass}_${i + 1}`, { amount_total: 10000 }),
+          `evt_r${pass}_${i}`,
+        ),
+      );
+      const deliveries = shuffle([...unique, ...unique.slice(0, totalEvents - unique.length)]);
+      const payloads = deliveries.map((e) => JSON.stringify(e));
+
+      let started = performance.now();
+      hooks.floor.push(
+        ...(await runConcurrently(payloads.length, WEBHOOK_CONCURRENCY, (i) =>
+          postWebhook(floorPort, payloads[i] ?? ''),
+        )),
+      );
+      seconds.floor += (performance.now() - started) / 1000;
+
+      started = performance.now();
+      hooks.countersign.push(
+        ...(await runConcurrently(payloads.length, WEBHOOK_CONCURRENCY, (i) =>
+          postWebhook(webPort, payloads[i] ?? ''),
+        )),
+      );
+      seconds.countersign += (performance.now() - started) / 1000;
+      await until('every payment applied', async () => {
+        const paid = await count(
+          db,
+          `SELECT count(*)::int AS n FROM charge_requests WHERE id = ANY($1) AND status = 'paid'`,
+          [linkedIds],
+        );
+        return paid === linkedIds.length;
+      });
+      appliedPerSecondByRound.push(round(unique.length / ((performance.now() - started) / 1000)));
+      const stored = await count(
+        db,
+        `SELECT count(*)::int AS n FROM stripe_events WHERE id LIKE $1 AND status = 'processed'`,
+        [`evt_r${pass}_%`],
+      );
+      correct = { ...correct, webhooks: correct.webhooks && stored === unique.length };
+
+      started = performance.now();
+      hooks.rawPg.push(
+        ...(await runConcurrently(payloads.length, WEBHOOK_CONCURRENCY, async (i) => {
+          const event = deliveries[i];
+          await rawPool.query('INSERT INTO events (id, type, payload) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+            event?.id,
+            event?.type,
+            payloads[i],
+          ]);
+        })),
+      );
+      seconds.rawPg += (performance.now() - started) / 1000;
+
+      // Memory once this round's Slack updates are delivered and the processes are quiet.
+      await until(
+        'the outbox drained',
+        async () => (await count(db, `SELECT count(*)::int AS n FROM slack_outbox WHERE status = 'pending'`)) === 0,
+      );
+      rounds.push(await memoryAfterGc(web));
+      workerRounds.push(await memoryAfterGc(worker));
+    }
+    await rawPool.end();
+    await db.end();
+
+    const sorted = (d: number[]) => [...d].sort((a, b) => a - b);
+    const throughput = (durations: number[], secs: number): Throughput => ({
+      eventsPerSecond: round(durations.length / secs),
+      p99Ms: round(percentile(sorted(durations), 99), 2),
+    });
+    const countersignAck = stats(sorted(acks.countersign));
+    const bareBoltAck = stats(sorted(acks.bareBolt));
+    const floorThroughput = throughput(hooks.floor, seconds.floor);
+    const ours = throughput(hooks.countersign, seconds.countersign);
+    const appliedPerSecond = round(Math.min(...appliedPerSecondByRound));
     return {
       ack: {
-        requests: clicks,
-        concurrency: 50,
-        countersign: ourStats,
-        bareBolt: boltStats,
-        p99Ratio: round(ourStats.p99Ms / boltStats.p99Ms, 2),
-        correct: ackCorrect,
+        requests: clicks * ROUNDS,
+        concurrency: CLICK_CONCURRENCY,
+        topology: 'one web process, one worker process',
+        countersign: countersignAck,
+        bareBolt: bareBoltAck,
+        p99Ratio: round(countersignAck.p99Ms / bareBoltAck.p99Ms, 2),
+        correct: correct.ack,
       },
       webhooks: {
-        events: payloads.length,
-        duplicates: payloads.length - unique.length,
-        concurrency: 16,
-        countersign,
-        baseline,
-        ratio: round(countersign.eventsPerSecond / baseline.eventsPerSecond, 2),
-        correct: webhooksCorrect,
+        events: totalEvents * ROUNDS,
+        duplicates: (totalEvents - uniqueEvents) * ROUNDS,
+        concurrency: WEBHOOK_CONCURRENCY,
+        floor: floorThroughput,
+        countersign: { ...ours, appliedPerSecond, appliedPerSecondByRound },
+        rawPg: throughput(hooks.rawPg, seconds.rawPg),
+        ingestionRatio: round(ours.eventsPerSecond / floorThroughput.eventsPerSecond, 2),
+        appliedRatio: round((appliedPerSecond * (totalEvents / uniqueEvents)) / ours.eventsPerSecond, 2),
+        correct: correct.webhooks,
       },
-      memory: { idleMb, afterAckMb, afterWebhooksMb, bareBoltMb: rssOf(bolt.pid) },
+      memory: { idle, rounds, workerRounds },
     };
   } finally {
     for (const child of children) await stopChild(child);

@@ -11,9 +11,11 @@ import { type Money, parseMoney } from './money.js';
 
 /**
  * Number-like pieces of a text: digits with separators ("1,200.50", "1 200", "1'200"), optionally
- * followed by k ("1.2k", "5 k"). Spaces count as separators only before exactly three digits.
+ * followed by k ("1.2k", "5 k"). Spaces count as separators only before exactly three digits. Parts
+ * of dates, times and ranges ("2024-05-12", "10:30", "3/4") are not amounts.
  */
-const NUMBER = /\d(?:[\d.,'’]|[ \u00a0\u202f](?=\d{3}(?!\d)))*(?:\s?[kK](?![\p{L}\p{N}]))?/gu;
+const NUMBER =
+  /(?<![\p{N}\-/:])\d(?:[\d.,'’]|[ \u00a0\u202f](?=\d{3}(?!\d)))*(?:\s?[kK](?![\p{L}\p{N}]))?(?![\p{N}]|[-/:]\p{N})/gu;
 
 /** The amounts a text states in `currency`, in any notation parseMoney reads. */
 export function statedAmounts(text: string, currency: string): bigint[] {

@@ -1,3 +1,5 @@
+import type { ChargeStatus } from './charge-status.js';
+
 /**
  * Flags inform the approver; they never block by themselves. Codes are external contract (cards,
  * audit trail, the CSV `flags` column separated by `;`, and the report's "flagged: N").
@@ -57,7 +59,7 @@ export function parseFactor(text: string): bigint | undefined {
 /** Another request that may be the same charge (same customer, currency and amount). */
 export interface DuplicateCandidate {
   readonly reference: string;
-  readonly status: string;
+  readonly status: ChargeStatus;
   readonly channelId: string;
   /** The thread it lives in, when known (for a link). */
   readonly threadTs: string | null;

@@ -110,6 +110,9 @@ export function customerStated(customerName: string, texts: readonly string[]): 
   return wanted.length > 0 && wanted.every((word) => said.has(word));
 }
 
+const GROUNDING_CODES = ['amount_not_stated', 'currency_not_stated', 'customer_not_stated'] as const;
+type GroundingCode = (typeof GROUNDING_CODES)[number];
+
 /**
  * The "not stated" flags of a proposal, against the requester's own messages of the conversation.
  * `texts` undefined means a person typed the fields (`/charges new`, the edit form): grounded.
@@ -138,23 +141,32 @@ export function requesterWordsOf(texts: readonly string[]): string | null {
     .filter(Boolean)
     .join('\n');
   if (!words) return null;
-  return words.length > QUOTED_MAX_CHARS ? `…${words.slice(-(QUOTED_MAX_CHARS - 1))}` : words;
+  const chars = [...words];
+  return chars.length > QUOTED_MAX_CHARS ? `…${chars.slice(-(QUOTED_MAX_CHARS - 1)).join('')}` : words;
 }
 
 /**
- * After a person edits a request in the form, a "not stated" flag stays only on a value they left as
- * the model read it: what a person typed is grounded, what they did not touch still is not.
+ * The "not stated" flags of an edited request. A changed value is checked like a proposal's: against
+ * the requester's words when the agent changed it, grounded when a person typed it in the form. A
+ * value left as it was keeps its flag while the requester's words still lack it, and never gains
+ * one (it was typed, or stated before).
  */
-export function groundingFlagsKept(
-  flags: readonly ChargeFlag[],
+export function groundingAfterEdit(
+  previous: readonly ChargeFlag[],
   before: { money: Money; customerName: string },
   after: { money: Money; customerName: string },
+  texts: readonly string[] | undefined,
 ): ChargeFlag[] {
-  const unchanged: Partial<Record<ChargeFlag['code'], boolean>> = {
+  const unchanged: Record<GroundingCode, boolean> = {
     amount_not_stated:
       before.money.amountMinor === after.money.amountMinor && before.money.currency === after.money.currency,
     currency_not_stated: before.money.currency === after.money.currency,
     customer_not_stated: before.customerName === after.customerName,
   };
-  return flags.filter((f) => unchanged[f.code] === true);
+  const missing = new Set(groundingFlags(after, texts).map((f) => f.code));
+  return GROUNDING_CODES.filter((code) =>
+    unchanged[code]
+      ? previous.some((f) => f.code === code) && (texts === undefined || missing.has(code))
+      : missing.has(code),
+  ).map((code) => ({ code }));
 }

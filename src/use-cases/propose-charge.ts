@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { type Actor, type ChargeRequest, moneyOf, parseReference } from '../domain/charge-request.js';
+import { type Actor, type ChargeRequest, moneyOf, parseReference, referenceOf } from '../domain/charge-request.js';
 import { describeStatus, OPEN_STATUSES } from '../domain/charge-status.js';
 import { sameCustomer } from '../domain/customer.js';
 import { DEFAULT_TRUST } from '../domain/flags.js';
-import { groundingFlagsKept, requesterWordsOf } from '../domain/grounding.js';
+import { groundingAfterEdit, requesterWordsOf } from '../domain/grounding.js';
 import { formatMoney, type Money, parseMoney } from '../domain/money.js';
 import { invalidInput, type Problem, type Refusal, type Result, refuse } from '../errors.js';
 import {
@@ -89,6 +89,7 @@ export async function proposeCharge(
   return deps.db.transaction(async (tx): Promise<ProposalResult> => {
     // Identical proposals (parallel tool calls, two instances) take turns from here to the commit.
     await lockIntent(tx, money);
+    const confirmed = parseReference(context.confirmDuplicateOf ?? '');
     const customer = { customerName: value.customerName, customerEmail: value.customerEmail ?? null };
     const thread = context.threadTs
       ? { teamId: context.teamId, channelId: context.channelId, threadTs: context.threadTs }
@@ -102,7 +103,6 @@ export async function proposeCharge(
           sameCustomer(r, customer),
       );
       const latest = open.at(-1);
-      const confirmed = parseReference(context.confirmDuplicateOf ?? '');
       if (latest && confirmed !== latest.number) return alreadyProposed(latest);
     }
     const refused = await enforcePolicy(tx, deps.policy, {
@@ -125,7 +125,7 @@ export async function proposeCharge(
         ...customer,
         money,
         requesterTexts: texts,
-        confirmedDuplicateOf: context.confirmDuplicateOf?.toUpperCase(),
+        confirmedDuplicateOf: confirmed === undefined ? undefined : referenceOf(confirmed),
       },
       now,
     );
@@ -219,8 +219,9 @@ export async function reviseCharge(
       now,
     });
     if (refused) return refused;
-    // The new version is assessed like a proposal: through the agent against the requester's words,
-    // through the form as typed by a person (keeping the "not stated" flags of values left untouched).
+    // The new version is assessed again: duplicates and usual amounts as for a proposal; what the
+    // requester stated for the values that changed (through the agent: their words; through the form:
+    // a person typed them).
     const texts = scope?.threadTs
       ? await messagesBy(tx, { ...scope, threadTs: scope.threadTs }, locked.requesterId)
       : undefined;
@@ -234,15 +235,13 @@ export async function reviseCharge(
         customerName: after.customerName,
         customerEmail: next.customerEmail ?? null,
         money,
-        requesterTexts: texts,
       },
       now,
     );
+    const before = { money: moneyOf(locked), customerName: locked.customerName };
     const flags = withAssessedFlags(locked.flags, [
       ...assessed,
-      ...(texts
-        ? []
-        : groundingFlagsKept(locked.flags, { money: moneyOf(locked), customerName: locked.customerName }, after)),
+      ...groundingAfterEdit(locked.flags, before, after, texts),
     ]);
     const moved = await transitionWithUpdates(
       tx,

@@ -1,12 +1,13 @@
 import { describe, expect, test } from '@jest/globals';
+import type { ChargeStatus } from '../../src/domain/charge-status.js';
 import { customerKey, sameCustomer } from '../../src/domain/customer.js';
 import { duplicateFlag, parseFactor, unusualAmountFlag } from '../../src/domain/flags.js';
 import {
   amountStated,
   currencyStated,
   customerStated,
+  groundingAfterEdit,
   groundingFlags,
-  groundingFlagsKept,
   requesterWordsOf,
 } from '../../src/domain/grounding.js';
 import { parseMoney } from '../../src/domain/money.js';
@@ -101,21 +102,31 @@ describe('the requester stated it', () => {
     expect(groundingFlags(proposal, undefined)).toEqual([]);
   });
 
-  test('after a person edits a value in the form, its "not stated" flag goes; the others stay', () => {
+  test('after an edit, a changed value is checked again (typed in the form: grounded); an unchanged one keeps its flag while still unstated', () => {
     const flags = [
       { code: 'amount_not_stated' as const },
       { code: 'currency_not_stated' as const },
       { code: 'customer_not_stated' as const },
     ];
+    const codesOf = (list: { code: string }[]) => list.map((f) => f.code);
     const before = { money: usd(150000n), customerName: 'Globex' };
-    expect(groundingFlagsKept(flags, before, { ...before, money: usd(160000n) }).map((f) => f.code)).toEqual([
+    // The form: the amount a person typed is theirs; the rest stays flagged.
+    expect(codesOf(groundingAfterEdit(flags, before, { ...before, money: usd(160000n) }, undefined))).toEqual([
       'currency_not_stated',
       'customer_not_stated',
     ]);
-    expect(groundingFlagsKept(flags, before, { ...before, customerName: 'Initech' }).map((f) => f.code)).toEqual([
+    // The agent: the new customer is checked against the requester's words; the currency they now named clears.
+    const after = { ...before, customerName: 'Initech' };
+    expect(codesOf(groundingAfterEdit(flags, before, after, ['it is for Initech, in dollars']))).toEqual([
+      'amount_not_stated',
+    ]);
+    expect(codesOf(groundingAfterEdit(flags, before, after, ['charge Globex']))).toEqual([
       'amount_not_stated',
       'currency_not_stated',
+      'customer_not_stated',
     ]);
+    // A value that was never flagged (typed with /charges new, or stated before) is not flagged by an edit elsewhere.
+    expect(codesOf(groundingAfterEdit([], before, { ...before, money: usd(160000n) }, ['make it 1,600']))).toEqual([]);
   });
 
   test('the words kept for the card are the requester’s latest messages, bounded', () => {
@@ -183,7 +194,7 @@ describe('unusual amounts', () => {
 
 describe('possible duplicates', () => {
   const now = new Date('2026-11-10T12:00:00Z');
-  const candidate = (reference: string, daysAgo: number, status = 'paid') => ({
+  const candidate = (reference: string, daysAgo: number, status: ChargeStatus = 'paid') => ({
     reference,
     status,
     channelId: 'C0SALES',

@@ -111,6 +111,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         policy,
         clock,
         logger,
+        trust: config.trust,
       };
       slack = createSlackApp(
         config,
@@ -123,6 +124,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
             modelId: config.openai.model,
             policy,
             clock,
+            trust: config.trust,
             findCustomers: stripe ? (query) => stripe.searchCustomers(query) : undefined,
             logger,
           },

@@ -4,6 +4,7 @@ import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { SUPPORTED_CURRENCIES } from './domain/currencies.js';
 import { parseDuration } from './domain/duration.js';
+import { parseFactor, type TrustSettings } from './domain/flags.js';
 import { type Policy, parsePerCurrency } from './domain/policy.js';
 import { AppError } from './errors.js';
 
@@ -141,6 +142,26 @@ const schema = z
     POLICY_CHANNEL_MONTHLY_BUDGET: perCurrency,
     POLICY_TWO_APPROVERS_ABOVE: perCurrency,
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(600_000),
+    DUPLICATE_WINDOW_DAYS: z.coerce
+      .number({ error: 'must be a number of days' })
+      .int('must be a whole number of days')
+      .min(1, 'must be at least 1 day')
+      .max(365, 'must be at most 365 days')
+      .default(14),
+    UNUSUAL_AMOUNT_FACTOR: z
+      .string()
+      .default('3')
+      .transform((text, ctx) => {
+        const hundredths = parseFactor(text);
+        if (hundredths === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must be a number above 1 with at most two decimals, such as 3 or 2.5',
+          });
+          return z.NEVER;
+        }
+        return hundredths;
+      }),
     FINANCE_CHANNEL_ID: z
       .string()
       .regex(/^[CG][A-Z0-9]{2,}$/, 'Slack channel ids look like C0123ABCD')
@@ -204,6 +225,8 @@ export interface Config {
   readonly policy: Policy;
   /** How often open payment links are reconciled against Stripe (0 turns it off). */
   readonly reconcileIntervalMs: number;
+  /** Flags for approvers: the duplicate window and what counts as an unusual amount. */
+  readonly trust: TrustSettings;
   /** Where approval cards are mirrored for finance, if anywhere. */
   readonly financeChannelId: string | undefined;
   /** Every secret value in this configuration, for log redaction. */
@@ -269,6 +292,7 @@ export function loadConfig(raw: Record<string, string | undefined>): Config {
       allowSelfApproval: e.ALLOW_SELF_APPROVAL,
     },
     financeChannelId: e.FINANCE_CHANNEL_ID,
+    trust: { duplicateWindowDays: e.DUPLICATE_WINDOW_DAYS, unusualFactorHundredths: e.UNUSUAL_AMOUNT_FACTOR },
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     policy: {
       allowedCurrencies: e.POLICY_ALLOWED_CURRENCIES?.length ? new Set(e.POLICY_ALLOWED_CURRENCIES) : undefined,

@@ -58,6 +58,19 @@ describe('configuration', () => {
     expect(problemsOf({ SLACK_SIGNING_SECRET: 'abcdef0123456789abcdef' })).toMatch(/SLACK_BOT_TOKEN: is required/);
   });
 
+  test('agent trust: DUPLICATE_WINDOW_DAYS and UNUSUAL_AMOUNT_FACTOR default to 14 days and 3×, and bad values are named', () => {
+    expect(loadConfig({}).trust).toEqual({ duplicateWindowDays: 14, unusualFactorHundredths: 300n });
+    expect(loadConfig({ DUPLICATE_WINDOW_DAYS: '30', UNUSUAL_AMOUNT_FACTOR: '2.5' }).trust).toEqual({
+      duplicateWindowDays: 30,
+      unusualFactorHundredths: 250n,
+    });
+    const message = problemsOf({ DUPLICATE_WINDOW_DAYS: '0', UNUSUAL_AMOUNT_FACTOR: '1' });
+    expect(message).toMatch(/- DUPLICATE_WINDOW_DAYS: must be at least 1 day \(got "0"\)/);
+    expect(message).toMatch(/- UNUSUAL_AMOUNT_FACTOR: must be a number above 1 .* \(got "1"\)/);
+    expect(problemsOf({ DUPLICATE_WINDOW_DAYS: '2.5' })).toMatch(/whole number of days/);
+    expect(problemsOf({ UNUSUAL_AMOUNT_FACTOR: 'three' })).toMatch(/UNUSUAL_AMOUNT_FACTOR/);
+  });
+
   test('lists are split on commas and webhook secrets may be rotated', () => {
     const config = loadConfig({
       APPROVER_USER_IDS: 'U0AAA111, U0BBB222',

@@ -1,6 +1,7 @@
 import { APICallError, generateText, isStepCount, type LanguageModel, type ModelMessage } from 'ai';
 import type { Db } from '../db/sql.js';
 import type { Clock } from '../domain/clock.js';
+import type { TrustSettings } from '../domain/flags.js';
 import type { Logger } from '../logger.js';
 import { recordAgentRun } from '../persistence/agent-runs.js';
 import { findThreadRequests } from '../persistence/charge-requests.js';
@@ -22,6 +23,8 @@ export interface AgentDeps {
   readonly modelId: string;
   readonly policy: PolicySettings;
   readonly clock: Clock;
+  /** Flags for approvers (DUPLICATE_WINDOW_DAYS, UNUSUAL_AMOUNT_FACTOR); defaults when absent. */
+  readonly trust?: TrustSettings;
   readonly findCustomers?: (query: string) => Promise<CustomerMatch[]>;
   readonly logger: Logger;
   /** Whole-turn limit for the model, all steps included. */
@@ -65,7 +68,7 @@ export async function runAgentTurn(
   const started = performance.now();
   const proposals: { requestId: string; created: boolean }[] = [];
   const scope = { teamId: turn.teamId, channelId: turn.channelId, threadTs: turn.threadTs };
-  const proposalDeps = { db: deps.db, policy: deps.policy, clock: deps.clock };
+  const proposalDeps = { db: deps.db, policy: deps.policy, clock: deps.clock, trust: deps.trust };
   const toProposal = (input: ProposeToolInput) => ({
     customerName: input.customer_name,
     customerEmail: input.customer_email || undefined,
@@ -77,7 +80,13 @@ export async function runAgentTurn(
     propose: (input) =>
       proposeCharge(
         proposalDeps,
-        { source: 'agent', ...scope, requesterId: turn.userId, stripeCustomerId: input.stripe_customer_id ?? null },
+        {
+          source: 'agent',
+          ...scope,
+          requesterId: turn.userId,
+          stripeCustomerId: input.stripe_customer_id ?? null,
+          confirmDuplicateOf: input.confirm_duplicate_of || undefined,
+        },
         toProposal(input),
       ),
     revise: (reference, input) => reviseCharge(proposalDeps, reference, turn.userId, toProposal(input), scope),

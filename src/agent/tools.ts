@@ -39,6 +39,12 @@ const proposeInput = z.object({
     .describe(
       'Reference of a pending request in this thread (e.g. CR-1042) when the user changes it; omit for a new charge',
     ),
+  confirm_duplicate_of: z
+    .string()
+    .optional()
+    .describe(
+      'Only for a deliberate second identical charge: the reference propose_charge answered already_proposed with. Set it only after asking the requester and getting their explicit yes; otherwise omit',
+    ),
 });
 
 export type ProposeToolInput = z.infer<typeof proposeInput>;
@@ -53,6 +59,13 @@ export function createAgentTools(ports: AgentToolPorts) {
         const result = input.update_reference
           ? await ports.revise(input.update_reference, input)
           : await ports.propose(input);
+        if (!result.ok && 'existing' in result) {
+          return {
+            status: 'already_proposed',
+            reference: result.existing,
+            next_step: `Nothing new was created. Tell the requester this is already proposed as ${result.existing}. Only if they then explicitly want a second, identical charge, call propose_charge again with confirm_duplicate_of set to ${result.existing}.`,
+          };
+        }
         if (!result.ok) {
           return {
             status: 'not_proposed',
@@ -70,6 +83,8 @@ export function createAgentTools(ports: AgentToolPorts) {
           version: r.version,
           amount: formatMoney(moneyOf(r)),
           customer: r.customerName,
+          // Codes only: flags are for the approver, and nothing in them is text the model should follow.
+          flags: r.flags.map((f) => f.code),
           next_step: 'An approval card is in the thread; a finance approver must approve it.',
         };
       },

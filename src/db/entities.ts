@@ -19,8 +19,11 @@ const inList = (column: string, values: readonly string[]) =>
 const OUTBOX_STATUSES = ['pending', 'delivered', 'dead'] as const;
 const INBOX_STATUSES = ['pending', 'processed', 'dead'] as const;
 
-/** The stored request: the domain's ChargeRequest without its derived reference. */
-type ChargeRequestRow = Omit<ChargeRequest, 'reference'>;
+/** The stored request: the domain's ChargeRequest without its derived reference, plus lookup keys. */
+type ChargeRequestRow = Omit<ChargeRequest, 'reference'> & {
+  /** The normalised customer name (domain/customer.ts customerKey), for duplicates and usual amounts. */
+  customerKey: string;
+};
 
 export const ChargeRequestEntity = new EntitySchema<ChargeRequestRow>({
   name: 'charge_request',
@@ -38,6 +41,7 @@ export const ChargeRequestEntity = new EntitySchema<ChargeRequestRow>({
     requesterId: { name: 'requester_id', type: 'text' },
     customerName: { name: 'customer_name', type: 'text' },
     customerEmail: { name: 'customer_email', type: 'text', nullable: true },
+    customerKey: { name: 'customer_key', type: 'text', default: '' },
     stripeCustomerId: { name: 'stripe_customer_id', type: 'text', nullable: true },
     description: { type: 'text' },
     amountMinor: { name: 'amount_minor', type: 'bigint', transformer: bigintColumn },
@@ -53,6 +57,7 @@ export const ChargeRequestEntity = new EntitySchema<ChargeRequestRow>({
     paymentIntentId: { name: 'payment_intent_id', type: 'text', nullable: true },
     disputed: { type: 'boolean', default: false },
     flags: { type: 'jsonb', default: () => "'[]'" },
+    requesterWords: { name: 'requester_words', type: 'text', nullable: true },
     createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
     updatedAt: { name: 'updated_at', type: 'timestamptz', updateDate: true },
     approvedAt: { name: 'approved_at', type: 'timestamptz', nullable: true },
@@ -75,6 +80,9 @@ export const ChargeRequestEntity = new EntitySchema<ChargeRequestRow>({
     { name: 'charge_requests_channel_created_at_idx', columns: ['channelId', 'createdAt'] },
     // A conversation thread finds its requests.
     { name: 'charge_requests_thread_idx', columns: ['teamId', 'channelId', 'threadTs'] },
+    // Agent trust: a customer's recent amounts, and other requests of the same amount (duplicates).
+    { name: 'charge_requests_customer_created_at_idx', columns: ['customerKey', 'currency', 'createdAt'] },
+    { name: 'charge_requests_amount_idx', columns: ['currency', 'amountMinor'] },
   ],
 });
 

@@ -43,6 +43,8 @@ export interface ChargeRequest {
   readonly disputed: boolean;
   /** What the approver should know (possible duplicate, not what was asked, …); never blocking. */
   readonly flags: readonly ChargeFlag[];
+  /** The requester's own messages behind an agent's proposal, quoted on the card; null for `/charges new`. */
+  readonly requesterWords: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly approvedAt: Date | null;

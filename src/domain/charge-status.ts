@@ -80,6 +80,13 @@ export const COMMITTED_STATUSES: readonly ChargeStatus[] = [
   'partially_refunded',
 ];
 
+/**
+ * A charge that stands or will stand: waiting for approval, approved or paid (not rejected, canceled or
+ * refunded). Another request for the same customer and amount in one of these may be a duplicate,
+ * and these make up a customer's usual amounts.
+ */
+export const LIVE_STATUSES: readonly ChargeStatus[] = ['pending_approval', ...COMMITTED_STATUSES];
+
 /** Payment links that may still be paid: reconciliation asks Stripe about these. */
 export const PAYABLE_LINK_STATUSES: readonly ChargeStatus[] = ['link_created', 'payment_processing'];
 

@@ -38,7 +38,7 @@ const NEGATIVE_SIGNS = /^[-−–(]|[-−–)]$/;
 const GROUPING_SPACES = /[\s'’]/g;
 
 /**
- * Parses what a person or a model wrote ("1,200", "$19.99", "¥5000", "EUR 12,50", "1200.5") into an
+ * Parses what a person or a model wrote ("1,200", "$19.99", "¥5000", "EUR 12,50", "1200.5", "$1.2k") into an
  * exact amount, using decimal digits only: no floating point is ever involved.
  *
  * `currencyHint` is the currency stated separately (a tool argument, a command word). When both the
@@ -80,13 +80,18 @@ export function parseMoney(text: string, currencyHint?: string): MoneyResult {
     return fail('negative', 'Amounts must be positive; to give money back, refund the payment.');
   }
 
+  // "1.2k", "5 k": thousands, shifted by three digits (still no floating point).
+  const thousands = /\d\s?[kK]$/.test(rest);
+  if (thousands) rest = rest.replace(/\s?[kK]$/, '');
+
   const info = resolveCurrency(named, symbol, hint);
   if (!info.ok) return info;
   const cur = info.currency;
 
   const number = splitNumber(rest, cur);
   if (!number.ok) return number;
-  const { whole, fraction } = number;
+  const whole = thousands ? number.whole + number.fraction.slice(0, 3).padEnd(3, '0') : number.whole;
+  const fraction = thousands ? number.fraction.slice(3) : number.fraction;
 
   const excess = fraction.slice(cur.exponent);
   if (/[1-9]/.test(excess)) {

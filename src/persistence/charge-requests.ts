@@ -1,6 +1,7 @@
 import type { Queryable, Tx } from '../db/sql.js';
 import { type Actor, type ChargeRequest, type ChargeSource, referenceOf } from '../domain/charge-request.js';
 import { type ChargeAction, type ChargeStatus, checkTransition } from '../domain/charge-status.js';
+import { customerKey } from '../domain/customer.js';
 import type { ChargeFlag } from '../domain/flags.js';
 import { type Refusal, refuse } from '../errors.js';
 import { toJson } from './json.js';
@@ -34,6 +35,7 @@ interface Row {
   payment_intent_id: string | null;
   disputed: boolean;
   flags: ChargeFlag[];
+  requester_words: string | null;
   created_at: Date;
   updated_at: Date;
   approved_at: Date | null;
@@ -72,6 +74,7 @@ export function toChargeRequest(r: Row): ChargeRequest {
     paymentIntentId: r.payment_intent_id,
     disputed: r.disputed,
     flags: r.flags,
+    requesterWords: r.requester_words,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     approvedAt: r.approved_at,
@@ -98,6 +101,7 @@ export interface NewChargeRequest {
   readonly amountMinor: bigint;
   readonly currency: string;
   readonly flags?: readonly ChargeFlag[];
+  readonly requesterWords?: string | null;
 }
 
 /** Inserts a `pending_approval` request at version 1 and audits its creation, in one statement. */
@@ -111,8 +115,9 @@ export async function createChargeRequest(
     db,
     `WITH created AS (
        INSERT INTO charge_requests (status, version, source, team_id, channel_id, thread_ts, requester_id,
-         customer_name, customer_email, stripe_customer_id, description, amount_minor, currency, flags)
-       VALUES ('pending_approval', 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14::jsonb)
+         customer_name, customer_email, stripe_customer_id, description, amount_minor, currency, flags,
+         requester_words, customer_key)
+       VALUES ('pending_approval', 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14::jsonb, $15, $16)
        RETURNING *),
      audit AS (
        INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details)
@@ -133,6 +138,8 @@ export async function createChargeRequest(
       actor,
       toJson(details),
       toJson(input.flags ?? []),
+      input.requesterWords ?? null,
+      customerKey(input.customerName),
     ],
   );
   if (!created) throw new Error('INSERT … RETURNING returned no row');
@@ -297,6 +304,7 @@ const CHANGEABLE = {
   paidAt: 'paid_at',
   closedAt: 'closed_at',
   flags: 'flags',
+  requesterWords: 'requester_words',
 } as const satisfies Partial<Record<keyof ChargeRequest, string>>;
 
 export type TransitionChanges = Partial<Pick<ChargeRequest, keyof typeof CHANGEABLE>>;
@@ -341,6 +349,11 @@ export async function transitionChargeRequest(db: Queryable, input: TransitionIn
     values.push(typeof value === 'bigint' ? value.toString() : json ? toJson(value) : value);
     return `${CHANGEABLE[field as keyof typeof CHANGEABLE]} = $${values.length}${json ? '::jsonb' : ''}`;
   });
+  // The lookup key follows the name it is derived from.
+  if (input.changes?.customerName !== undefined) {
+    values.push(customerKey(input.changes.customerName));
+    sets.push(`customer_key = $${values.length}`);
+  }
   const moved = await one(
     db,
     `WITH moved AS (

@@ -64,3 +64,19 @@ export async function threadHistory(
   }
   return kept.reverse();
 }
+
+/**
+ * What one person wrote in a thread, oldest first (their latest `limit` messages): the requester's
+ * own words, without the bot's replies.
+ */
+export async function messagesBy(db: Queryable, thread: ThreadKey, userId: string, limit = 50): Promise<string[]> {
+  const rows = await db.query<{ text: string }>(
+    `SELECT text FROM (
+       SELECT id, text FROM conversation_messages
+       WHERE team_id = $1 AND channel_id = $2 AND thread_ts = $3 AND role = 'user' AND user_id = $4
+       ORDER BY id DESC LIMIT $5) latest
+     ORDER BY id`,
+    [thread.teamId, thread.channelId, thread.threadTs, userId, limit],
+  );
+  return rows.map((r) => r.text);
+}

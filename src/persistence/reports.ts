@@ -16,6 +16,8 @@ export interface CurrencyTotals {
   readonly outstanding: number;
   readonly outstandingMinor: bigint;
   readonly linked: number;
+  /** Requests with at least one flag (possible duplicate, not stated, unusual amount, …). */
+  readonly flagged: number;
   /** Median seconds from request to approval, and to payment (null without any). */
   readonly medianApproveSeconds: number | null;
   readonly medianPaySeconds: number | null;
@@ -35,6 +37,7 @@ export async function currencyTotals(db: Queryable, period: Period): Promise<Cur
        count(*) FILTER (WHERE status = 'rejected') AS rejected,
        coalesce(sum(amount_minor) FILTER (WHERE status = 'rejected'), 0) AS rejected_minor,
        count(*) FILTER (WHERE link_created_at IS NOT NULL) AS linked,
+       count(*) FILTER (WHERE flags <> '[]'::jsonb) AS flagged,
        count(*) FILTER (WHERE paid_at IS NOT NULL) AS paid,
        coalesce(sum(coalesce(amount_received_minor, amount_minor)) FILTER (WHERE paid_at IS NOT NULL), 0) AS paid_minor,
        count(*) FILTER (WHERE status = ANY($3)) AS outstanding,
@@ -60,6 +63,7 @@ export async function currencyTotals(db: Queryable, period: Period): Promise<Cur
     outstanding: num(r.outstanding),
     outstandingMinor: big(r.outstanding_minor),
     linked: num(r.linked),
+    flagged: num(r.flagged),
     medianApproveSeconds: median(r.median_approve_s),
     medianPaySeconds: median(r.median_pay_s),
   }));

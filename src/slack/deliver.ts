@@ -1,6 +1,7 @@
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { Db } from '../db/sql.js';
 import type { Clock } from '../domain/clock.js';
+import type { ChargeFlag } from '../domain/flags.js';
 import type { OutboxItem } from '../outbox/items.js';
 import type { DeliveryOutcome } from '../outbox/worker.js';
 import { listDecisions } from '../persistence/approvals.js';
@@ -59,6 +60,7 @@ export function createSlackDelivery({ client, db, clock, testMode, financeChanne
           policy && request.status === 'pending_approval'
             ? await policyStatus(db, policy, request, clock.now())
             : undefined,
+        flagLinks: await flagLinks(client, request.flags),
       };
       const card = approvalCard(request, options);
       let { cardTs, threadTs } = request;
@@ -96,6 +98,24 @@ export function createSlackDelivery({ client, db, clock, testMode, financeChanne
       return classifySlackError(error);
     }
   };
+}
+
+/**
+ * Links to the threads of the requests a card's flags name (possible duplicates). Cosmetic: where
+ * Slack gives no permalink the card shows the plain reference.
+ */
+async function flagLinks(client: WebClient, flags: readonly ChargeFlag[]): Promise<Map<string, string>> {
+  const links = new Map<string, string>();
+  for (const flag of flags) {
+    const { reference, channel, thread } = flag.facts ?? {};
+    if (typeof reference !== 'string' || typeof channel !== 'string' || typeof thread !== 'string') continue;
+    const permalink = await client.chat.getPermalink({ channel, message_ts: thread }).then(
+      (r) => r.permalink,
+      () => undefined,
+    );
+    if (permalink) links.set(reference, permalink);
+  }
+  return links;
 }
 
 export function classifySlackError(error: unknown): DeliveryOutcome {

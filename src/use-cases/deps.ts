@@ -1,6 +1,7 @@
 import type { Db } from '../db/sql.js';
 import type { ApproverDirectory } from '../domain/authorization.js';
 import type { Clock } from '../domain/clock.js';
+import type { TrustSettings } from '../domain/flags.js';
 import type { Policy } from '../domain/policy.js';
 import type { Result } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -23,6 +24,8 @@ export interface UseCaseDeps {
   readonly policy: PolicySettings;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Flags for approvers (DUPLICATE_WINDOW_DAYS, UNUSUAL_AMOUNT_FACTOR); defaults when absent. */
+  readonly trust?: TrustSettings;
 }
 
 /** The answer for the person who clicked: `message`, if present, is shown to them alone. */

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/sql.js';
 import { moneyOf } from '../domain/charge-request.js';
 import { toCsv } from '../domain/csv.js';
+import { flagCodes } from '../domain/flags.js';
 import { toDecimalString } from '../domain/money.js';
 import type { Period } from '../domain/periods.js';
 import { findCreatedBetween } from '../persistence/charge-requests.js';
@@ -38,6 +39,7 @@ const COLUMNS = [
   'paid_at',
   'closed_at',
   'updated_at',
+  'flags',
 ] as const;
 
 /** One CSV row per request created in the period: every field and timestamp, amounts exact. */
@@ -79,6 +81,7 @@ export async function exportRequests(
       r.paidAt,
       r.closedAt,
       r.updatedAt,
+      flagCodes(r.flags),
     ]);
   return { csv: toCsv([[...COLUMNS], ...rows]), count: rows.length, truncated };
 }

@@ -1,15 +1,22 @@
 import { z } from 'zod';
-import { type Actor, type ChargeRequest, moneyOf, parseReference } from '../domain/charge-request.js';
-import { describeStatus } from '../domain/charge-status.js';
+import { type Actor, type ChargeRequest, moneyOf, parseReference, referenceOf } from '../domain/charge-request.js';
+import { describeStatus, OPEN_STATUSES } from '../domain/charge-status.js';
+import { sameCustomer } from '../domain/customer.js';
+import { DEFAULT_TRUST } from '../domain/flags.js';
+import { groundingAfterEdit, requesterWordsOf } from '../domain/grounding.js';
 import { formatMoney, type Money, parseMoney } from '../domain/money.js';
-import { invalidInput, type Problem, type Result, refuse } from '../errors.js';
+import { invalidInput, type Problem, type Refusal, type Result, refuse } from '../errors.js';
 import {
   createChargeRequest,
   findChargeRequestByNumber,
+  findThreadRequests,
   lockChargeRequest,
   type TransitionChanges,
 } from '../persistence/charge-requests.js';
+import { messagesBy } from '../persistence/conversations.js';
 import { enqueue } from '../persistence/outbox.js';
+import { lockIntent } from '../persistence/similar-requests.js';
+import { assessFlags, withAssessedFlags } from './assess-flags.js';
 import type { UseCaseDeps } from './deps.js';
 import { enforcePolicy } from './enforce-policy.js';
 import { transitionWithUpdates } from './transition-with-updates.js';
@@ -36,11 +43,22 @@ export interface ProposalContext {
   readonly threadTs: string | null;
   readonly requesterId: Actor;
   readonly stripeCustomerId?: string | null;
+  /**
+   * A deliberate second identical charge: the reference of the open one it repeats, set by the agent
+   * only after the requester confirmed. Without it, a repeat in the same thread creates nothing.
+   */
+  readonly confirmDuplicateOf?: string;
 }
 
-export type ProposalResult = Result<{ request: ChargeRequest; created: boolean }>;
+/** The same customer, amount and currency is already open in this thread: nothing new was created. */
+export interface AlreadyProposed extends Refusal<'already_done'> {
+  /** The open request's reference (CR-1042). */
+  readonly existing: string;
+}
 
-type ProposeDeps = Pick<UseCaseDeps, 'db' | 'policy' | 'clock'>;
+export type ProposalResult = Result<{ request: ChargeRequest; created: boolean }> | AlreadyProposed;
+
+type ProposeDeps = Pick<UseCaseDeps, 'db' | 'policy' | 'clock' | 'trust'>;
 
 function validate(input: ProposalInput): Result<{ value: z.output<typeof proposalSchema>; money: Money }> {
   const parsed = proposalSchema.safeParse(input);
@@ -68,7 +86,25 @@ export async function proposeCharge(
   if (!checked.ok) return checked;
   const { value, money } = checked;
   const now = deps.clock.now();
-  return deps.db.transaction(async (tx) => {
+  return deps.db.transaction(async (tx): Promise<ProposalResult> => {
+    // Identical proposals (parallel tool calls, two instances) take turns from here to the commit.
+    await lockIntent(tx, money);
+    const confirmed = parseReference(context.confirmDuplicateOf ?? '');
+    const customer = { customerName: value.customerName, customerEmail: value.customerEmail ?? null };
+    const thread = context.threadTs
+      ? { teamId: context.teamId, channelId: context.channelId, threadTs: context.threadTs }
+      : undefined;
+    if (thread) {
+      const open = (await findThreadRequests(tx, thread)).filter(
+        (r) =>
+          OPEN_STATUSES.includes(r.status) &&
+          r.currency === money.currency &&
+          r.amountMinor === money.amountMinor &&
+          sameCustomer(r, customer),
+      );
+      const latest = open.at(-1);
+      if (latest && confirmed !== latest.number) return alreadyProposed(latest);
+    }
     const refused = await enforcePolicy(tx, deps.policy, {
       stage: 'proposal',
       actor: context.requesterId,
@@ -79,6 +115,20 @@ export async function proposeCharge(
       now,
     });
     if (refused) return refused;
+    // The agent's proposals are checked against what the requester wrote; a typed command is their word.
+    const texts = context.source === 'agent' && thread ? await messagesBy(tx, thread, context.requesterId) : undefined;
+    const flags = await assessFlags(
+      tx,
+      deps.trust ?? DEFAULT_TRUST,
+      {
+        requesterId: context.requesterId,
+        ...customer,
+        money,
+        requesterTexts: texts,
+        confirmedDuplicateOf: confirmed === undefined ? undefined : referenceOf(confirmed),
+      },
+      now,
+    );
     const created = await createChargeRequest(
       tx,
       {
@@ -87,19 +137,30 @@ export async function proposeCharge(
         channelId: context.channelId,
         threadTs: context.threadTs,
         requesterId: context.requesterId,
-        customerName: value.customerName,
-        customerEmail: value.customerEmail ?? null,
+        ...customer,
         stripeCustomerId: context.stripeCustomerId ?? null,
         description: value.description,
         amountMinor: money.amountMinor,
         currency: money.currency,
+        flags,
+        requesterWords: texts ? requesterWordsOf(texts) : null,
       },
       context.requesterId,
-      { source: context.source },
+      { source: context.source, flags },
     );
     await enqueue(tx, [{ kind: 'post_card', requestId: created.id }]);
     return { ok: true, request: created, created: true };
   });
+}
+
+function alreadyProposed(existing: ChargeRequest): AlreadyProposed {
+  return {
+    ...refuse(
+      'already_done',
+      `this is already proposed as ${existing.reference} (${describeStatus(existing.status)}); nothing new was created`,
+    ),
+    existing: existing.reference,
+  };
 }
 
 /**
@@ -146,6 +207,7 @@ export async function reviseCharge(
     }
     const changes = describeChanges(locked, next);
     if (changes.length === 0) return { ok: true, request: locked, created: false };
+    await lockIntent(tx, money);
     const refused = await enforcePolicy(tx, deps.policy, {
       stage: 'edit',
       actor,
@@ -157,6 +219,30 @@ export async function reviseCharge(
       now,
     });
     if (refused) return refused;
+    // The new version is assessed again: duplicates and usual amounts as for a proposal; what the
+    // requester stated for the values that changed (through the agent: their words; through the form:
+    // a person typed them).
+    const texts = scope?.threadTs
+      ? await messagesBy(tx, { ...scope, threadTs: scope.threadTs }, locked.requesterId)
+      : undefined;
+    const after = { money, customerName: checked.value.customerName };
+    const assessed = await assessFlags(
+      tx,
+      deps.trust ?? DEFAULT_TRUST,
+      {
+        id: locked.id,
+        requesterId: locked.requesterId,
+        customerName: after.customerName,
+        customerEmail: next.customerEmail ?? null,
+        money,
+      },
+      now,
+    );
+    const before = { money: moneyOf(locked), customerName: locked.customerName };
+    const flags = withAssessedFlags(locked.flags, [
+      ...assessed,
+      ...groundingAfterEdit(locked.flags, before, after, texts),
+    ]);
     const moved = await transitionWithUpdates(
       tx,
       {
@@ -164,8 +250,8 @@ export async function reviseCharge(
         action: 'edit',
         expected: { status: locked.status, version: locked.version },
         actor,
-        changes: next,
-        details: { changes },
+        changes: { ...next, flags, ...(texts ? { requesterWords: requesterWordsOf(texts) } : {}) },
+        details: { changes, flags },
       },
       [{ type: 'revised', version: locked.version + 1, changes }],
     );

@@ -48,6 +48,7 @@ export function chargeRequestFixture(overrides: Partial<ChargeRequest> = {}): Ch
     paymentIntentId: null,
     disputed: false,
     flags: [],
+    requesterWords: null,
     createdAt: new Date('2026-11-01T10:00:00Z'),
     updatedAt: new Date('2026-11-01T10:00:00Z'),
     approvedAt: null,

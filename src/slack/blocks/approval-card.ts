@@ -4,7 +4,8 @@ import { type ChargeStatus, describeStatus } from '../../domain/charge-status.js
 import { formatMoney } from '../../domain/money.js';
 import type { PolicyStatus } from '../../use-cases/enforce-policy.js';
 import { SLACK_LIMITS } from '../limits.js';
-import { escapeText, mention, plainText } from './escape.js';
+import { type FlagLinks, flagsBlock, flagsSummary, requesterWordsBlock } from './card-context.js';
+import { escapeText, fitMrkdwn, mention, plainText } from './escape.js';
 
 /** `action_id`s of the card's buttons; listeners register on these. */
 export const CARD_ACTIONS = {
@@ -45,6 +46,8 @@ export interface CardOptions {
   readonly threadPermalink?: string;
   /** Which spending rules apply now. */
   readonly policy?: PolicyStatus;
+  /** Links to the threads of requests the flags name (possible duplicates). */
+  readonly flagLinks?: FlagLinks;
 }
 
 /** "Needs 2 approvals — 1 of 2 so far · uses 80% of #sales's monthly USD budget". */
@@ -109,13 +112,18 @@ export function approveButton(request: ChargeRequest) {
   const amount = formatMoney(moneyOf(request));
   const sentence = (customer: string) =>
     `Create a payment link charging *${customer}* exactly *${amount}* (${request.reference}, version ${request.version}).`;
-  // The dialog's text is limited as sent: the customer gets whatever the rest of the sentence leaves.
-  const room = SLACK_LIMITS.confirm.textMaxChars - sentence('').length;
+  // The dialog's text is limited as sent: the flags are repeated in what the sentence leaves (keeping
+  // room for a customer name), and the customer gets whatever is left after them.
+  const summary = flagsSummary(request.flags);
+  const flags = summary
+    ? `\n:warning: ${fitMrkdwn(summary, SLACK_LIMITS.confirm.textMaxChars - sentence('').length - 60)}`
+    : '';
+  const room = SLACK_LIMITS.confirm.textMaxChars - sentence('').length - flags.length;
   return {
     ...button(CARD_ACTIONS.approve, 'Approve', cardButtonValue(request), 'primary'),
     confirm: {
       title: { type: 'plain_text' as const, text: 'Approve this charge?' },
-      text: { type: 'mrkdwn' as const, text: sentence(escapeText(request.customerName, room)) },
+      text: { type: 'mrkdwn' as const, text: sentence(escapeText(request.customerName, room)) + flags },
       confirm: {
         type: 'plain_text' as const,
         text: plainText(`Approve ${amount}`, SLACK_LIMITS.confirm.confirmMaxChars),
@@ -194,6 +202,8 @@ export function approvalCard(
       text: { type: 'mrkdwn', text: `*Description*\n${escapeText(request.description || '—', 2000)}` },
     },
   ];
+  const words = requesterWordsBlock(request);
+  if (words) blocks.push(words);
 
   if (request.version > 1) {
     const changed = (options.changes ?? []).map(describeChange).join(' · ');
@@ -220,6 +230,9 @@ export function approvalCard(
       text: { type: 'mrkdwn', text: ':rotating_light: *The payment is disputed.* Respond in the Stripe Dashboard.' },
     });
   }
+
+  const flags = flagsBlock(request, options.flagLinks);
+  if (flags) blocks.push(flags);
 
   const value = cardButtonValue(request);
   const cancel = button(CARD_ACTIONS.cancel, 'Cancel request', value);

@@ -67,7 +67,7 @@ export function reportBlocks(
         elements: [
           {
             type: 'mrkdwn',
-            text: `Funnel: ${t.requested} proposed → ${t.approved} approved (${rate(t.approved)}) → ${t.linked} linked → ${t.paid} paid (${rate(t.paid)}) · median time to approve ${duration(t.medianApproveSeconds)}, to pay ${duration(t.medianPaySeconds)}`,
+            text: `Funnel: ${t.requested} proposed → ${t.approved} approved (${rate(t.approved)}) → ${t.linked} linked → ${t.paid} paid (${rate(t.paid)}) · flagged: ${t.flagged} · median time to approve ${duration(t.medianApproveSeconds)}, to pay ${duration(t.medianPaySeconds)}`,
           },
         ],
       },

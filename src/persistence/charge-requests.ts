@@ -40,6 +40,8 @@ interface Row {
   link_created_at: Date | null;
   paid_at: Date | null;
   closed_at: Date | null;
+  awaiting_approval_since: Date;
+  escalated_at: Date | null;
 }
 
 export function toChargeRequest(r: Row): ChargeRequest {
@@ -78,11 +80,15 @@ export function toChargeRequest(r: Row): ChargeRequest {
     linkCreatedAt: r.link_created_at,
     paidAt: r.paid_at,
     closedAt: r.closed_at,
+    awaitingApprovalSince: r.awaiting_approval_since,
+    escalatedAt: r.escalated_at,
   };
 }
 
-const many = async (db: Queryable, sql: string, values: readonly unknown[]) =>
+/** Runs a SELECT of whole charge_requests rows (`SELECT r.*` or `*`) and maps them. */
+export const selectRequests = async (db: Queryable, sql: string, values: readonly unknown[]) =>
   (await db.query<Row>(sql, values)).map(toChargeRequest);
+const many = selectRequests;
 const one = async (db: Queryable, sql: string, values: readonly unknown[]) => (await many(db, sql, values))[0];
 
 export interface NewChargeRequest {
@@ -98,6 +104,8 @@ export interface NewChargeRequest {
   readonly amountMinor: bigint;
   readonly currency: string;
   readonly flags?: readonly ChargeFlag[];
+  /** The clock's time (see Clock); the database's when unset. */
+  readonly awaitingApprovalSince?: Date;
 }
 
 /** Inserts a `pending_approval` request at version 1 and audits its creation, in one statement. */
@@ -111,8 +119,10 @@ export async function createChargeRequest(
     db,
     `WITH created AS (
        INSERT INTO charge_requests (status, version, source, team_id, channel_id, thread_ts, requester_id,
-         customer_name, customer_email, stripe_customer_id, description, amount_minor, currency, flags)
-       VALUES ('pending_approval', 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14::jsonb)
+         customer_name, customer_email, stripe_customer_id, description, amount_minor, currency, flags,
+         awaiting_approval_since)
+       VALUES ('pending_approval', 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14::jsonb,
+         coalesce($15::timestamptz, now()))
        RETURNING *),
      audit AS (
        INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details)
@@ -133,6 +143,7 @@ export async function createChargeRequest(
       actor,
       toJson(details),
       toJson(input.flags ?? []),
+      input.awaitingApprovalSince ?? null,
     ],
   );
   if (!created) throw new Error('INSERT … RETURNING returned no row');
@@ -211,6 +222,37 @@ export function findUnchangedSince(
   ]);
 }
 
+/** Requests in `statuses` whose wait for approval began at or before `before`, longest waiting first. */
+export function findWaitingSince(
+  db: Queryable,
+  statuses: readonly ChargeStatus[],
+  before: Date,
+  limit: number,
+  options: { notEscalated?: boolean } = {},
+): Promise<ChargeRequest[]> {
+  return many(
+    db,
+    `SELECT * FROM charge_requests
+     WHERE status = ANY($1) AND awaiting_approval_since <= $2 AND (NOT $4 OR escalated_at IS NULL)
+     ORDER BY awaiting_approval_since LIMIT $3`,
+    [statuses, before, limit, options.notEscalated === true],
+  );
+}
+
+/** Requests in `statuses` whose payment link was created at or before `before`, oldest first. */
+export function findLinksCreatedBefore(
+  db: Queryable,
+  statuses: readonly ChargeStatus[],
+  before: Date,
+  limit: number,
+): Promise<ChargeRequest[]> {
+  return many(
+    db,
+    `SELECT * FROM charge_requests WHERE status = ANY($1) AND link_created_at <= $2 ORDER BY link_created_at LIMIT $3`,
+    [statuses, before, limit],
+  );
+}
+
 /** Open payment links (for reconciliation), oldest first. */
 export async function findOpenPaymentLinks(
   db: Queryable,
@@ -276,6 +318,19 @@ export async function markDisputed(tx: Tx, id: string): Promise<boolean> {
   return rows.length === 1;
 }
 
+/**
+ * Marks the current wait escalated (bookkeeping beside the status, like a dispute), once: returns false
+ * if it already was, or if the request is no longer waiting since `since`.
+ */
+export async function markEscalated(tx: Tx, id: string, since: Date, at: Date): Promise<boolean> {
+  const rows = await tx.query(
+    `UPDATE charge_requests SET escalated_at = $3
+     WHERE id = $1 AND awaiting_approval_since = $2 AND escalated_at IS NULL RETURNING id`,
+    [id, since, at],
+  );
+  return rows.length === 1;
+}
+
 /** Fields a transition may change along with the status, and their columns. */
 const CHANGEABLE = {
   customerName: 'customer_name',
@@ -297,6 +352,8 @@ const CHANGEABLE = {
   paidAt: 'paid_at',
   closedAt: 'closed_at',
   flags: 'flags',
+  awaitingApprovalSince: 'awaiting_approval_since',
+  escalatedAt: 'escalated_at',
 } as const satisfies Partial<Record<keyof ChargeRequest, string>>;
 
 export type TransitionChanges = Partial<Pick<ChargeRequest, keyof typeof CHANGEABLE>>;

@@ -8,6 +8,7 @@ import { findEditChanges } from '../persistence/audit.js';
 import { findChargeRequest, recordCardLocation } from '../persistence/charge-requests.js';
 import type { PolicySettings } from '../use-cases/deps.js';
 import { policyStatus } from '../use-cases/enforce-policy.js';
+import type { ApproverDms } from './approver-dms.js';
 import { approvalCard } from './blocks/approval-card.js';
 import { threadNoticeText } from './blocks/thread-notice.js';
 
@@ -33,10 +34,26 @@ export interface SlackDeliveryOptions {
   readonly financeChannelId?: string;
   /** Cards of pending requests show which spending rules apply. */
   readonly policy?: PolicySettings;
+  /** Copies of cards sent by DM (approvers, reminders, escalation), kept in sync with the card. */
+  readonly approverDms?: ApproverDms;
 }
 
 /** Delivers one outbox item to Slack, rendering cards from the database as they are now. */
-export function createSlackDelivery({ client, db, clock, testMode, financeChannelId, policy }: SlackDeliveryOptions) {
+export function createSlackDelivery({
+  client,
+  db,
+  clock,
+  testMode,
+  financeChannelId,
+  policy,
+  approverDms,
+}: SlackDeliveryOptions) {
+  /** The request's thread, for copies of the card shown elsewhere (finance channel, DMs). */
+  const threadPermalink = (request: { channelId: string; threadTs: string | null }, cardTs: string) =>
+    client.chat.getPermalink({ channel: request.channelId, message_ts: request.threadTs ?? cardTs }).then(
+      (r) => r.permalink,
+      () => undefined,
+    );
   return async (item: OutboxItem): Promise<DeliveryOutcome> => {
     const request = await findChargeRequest(db, item.requestId);
     if (!request) return { ok: false, retry: false, error: `charge request ${item.requestId} not found` };
@@ -60,6 +77,12 @@ export function createSlackDelivery({ client, db, clock, testMode, financeChanne
             ? await policyStatus(db, policy, request, clock.now())
             : undefined,
       };
+      const copy = async (cardTs: string) =>
+        approvalCard(request, { ...options, threadPermalink: await threadPermalink(request, cardTs) });
+      if (item.kind === 'dm_card') {
+        if (!request.cardTs) return { ok: false, retry: true, error: 'the card is not posted yet' };
+        return approverDms ? await approverDms.post(request, await copy(request.cardTs), item) : { ok: true };
+      }
       const card = approvalCard(request, options);
       let { cardTs, threadTs } = request;
       if (cardTs) {
@@ -76,13 +99,7 @@ export function createSlackDelivery({ client, db, clock, testMode, financeChanne
         await recordCardLocation(db, request.id, { cardTs, threadTs });
       }
       if (financeChannelId && cardTs && financeChannelId !== request.channelId) {
-        const permalink = await client.chat
-          .getPermalink({ channel: request.channelId, message_ts: threadTs ?? cardTs })
-          .then(
-            (r) => r.permalink,
-            () => undefined,
-          );
-        const mirror = approvalCard(request, { ...options, threadPermalink: permalink });
+        const mirror = await copy(cardTs);
         if (request.financeCardTs) {
           await client.chat.update({ channel: financeChannelId, ts: request.financeCardTs, ...mirror });
         } else {
@@ -90,6 +107,7 @@ export function createSlackDelivery({ client, db, clock, testMode, financeChanne
           await recordCardLocation(db, request.id, { financeCardTs: posted.ts ?? null });
         }
       }
+      if (cardTs && approverDms) await approverDms.update(request, () => copy(cardTs));
       // An update_card before the card exists needs nothing: the post renders the latest state.
       return { ok: true };
     } catch (error) {

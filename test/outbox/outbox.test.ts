@@ -15,13 +15,15 @@ afterEach(async () => {
 });
 
 const outbox = (url: string) => query(url, 'SELECT kind, status, attempts, last_error FROM slack_outbox ORDER BY id');
+// These tests follow the card through the outbox; approvers' DMs have their own (test/workflow).
+const CARDS_IN_CHANNELS = { APPROVAL_NOTIFY: 'channel' };
 
 describe('Slack updates through the outbox', () => {
   test('when Slack answers 500 and then 429 with Retry-After, then the card is delivered once after recovery', async () => {
     const slack = await startFakeSlack();
     slack.failNext('chat.postMessage', { status: 500 });
     slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
-    t = await startTestApp({ slack });
+    t = await startTestApp({ slack, env: CARDS_IN_CHANNELS });
     await t.postCommand({ text: 'new 50 USD Acme Corp' });
     const started = Date.now();
     await slack.waitForCall('chat.postMessage', (c) => Array.isArray(c.args.blocks), 15_000);
@@ -40,7 +42,7 @@ describe('Slack updates through the outbox', () => {
   test('when Slack says the channel is gone, then the update is abandoned at once and logged, not retried forever', async () => {
     const slack = await startFakeSlack();
     slack.failNext('chat.postMessage', { error: 'channel_not_found' });
-    t = await startTestApp({ slack });
+    t = await startTestApp({ slack, env: CARDS_IN_CHANNELS });
     await t.postCommand({ text: 'new 50 USD Acme Corp' });
     const rows = await eventually(async () => {
       const r = await outbox(databaseUrl());
@@ -54,7 +56,7 @@ describe('Slack updates through the outbox', () => {
     const slack = await startFakeSlack();
     // Slack is down while the first instance runs: every post fails, the item stays queued.
     for (let i = 0; i < 20; i++) slack.failNext('chat.postMessage', { status: 500 });
-    const first = await startTestApp({ slack });
+    const first = await startTestApp({ slack, env: CARDS_IN_CHANNELS });
     await first.postCommand({ text: 'new 75 USD Acme Corp' });
     await slack.waitForCall('chat.postMessage!failed');
     await first.stop();
@@ -63,7 +65,7 @@ describe('Slack updates through the outbox', () => {
 
     slack.calls.length = 0;
     slack.clearFailures(); // Slack is back
-    t = await startTestApp({ slack, databaseUrl: first.databaseUrl });
+    t = await startTestApp({ slack, databaseUrl: first.databaseUrl, env: CARDS_IN_CHANNELS });
     await slack.waitForCall('chat.postMessage', (c) => Array.isArray(c.args.blocks));
     await eventually(
       async () => ((await outbox(databaseUrl()))[0]?.status === 'delivered' ? true : undefined),
@@ -74,7 +76,7 @@ describe('Slack updates through the outbox', () => {
     await slack.close();
   });
 
-  test('when two instances share the database, then each queued update is delivered exactly once', async () => {
+  test('when two instances share the database, then each queued update (cards and approvers’ DMs) is delivered exactly once', async () => {
     const slack = await startFakeSlack();
     const first = await startTestApp({ slack });
     t = await startTestApp({ slack, databaseUrl: first.databaseUrl });
@@ -84,11 +86,16 @@ describe('Slack updates through the outbox', () => {
         (i % 2 ? first : second).postCommand({ text: `new ${50 + i} USD Customer ${i}` }),
       ),
     );
-    const cards = () => slack.callsOf('chat.postMessage').filter((c) => Array.isArray(c.args.blocks));
-    await eventually(() => (cards().length >= 12 ? true : undefined), '12 cards');
+    const posts = () => slack.callsOf('chat.postMessage').filter((c) => Array.isArray(c.args.blocks));
+    const cards = () => posts().filter((c) => c.args.channel === 'C0SALES');
+    const dms = () => posts().filter((c) => String(c.args.channel).startsWith('D'));
+    await eventually(() => (cards().length >= 12 && dms().length >= 36 ? true : undefined), '12 cards, 36 DMs');
     await new Promise((r) => setTimeout(r, 500));
     expect(cards()).toHaveLength(12);
     expect(new Set(cards().map((c) => String(c.args.text).split(':')[0])).size).toBe(12);
+    // Each of the three approvers once per request.
+    expect(dms()).toHaveLength(36);
+    expect(new Set(dms().map((c) => `${String(c.args.channel)} ${String(c.args.text).split(':')[0]}`)).size).toBe(36);
     await first.stop();
     await slack.close();
   });

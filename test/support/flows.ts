@@ -64,3 +64,29 @@ export async function approvedWithLink(app: TestApp) {
   );
   return { ...request, paymentLinkId: row?.payment_link_id ?? '' };
 }
+
+/**
+ * Resolves once nothing is pending in the Slack outbox or the Stripe inbox: whatever the app was going
+ * to post or apply has happened, so a count taken now proves nothing more follows.
+ */
+export const queuesDrained = (app: TestApp) =>
+  eventually(async () => {
+    const [row] = await query<{ n: string }>(
+      app.databaseUrl,
+      `SELECT (SELECT count(*) FROM slack_outbox WHERE status = 'pending')
+            + (SELECT count(*) FROM stripe_events WHERE status = 'pending') AS n`,
+    );
+    return Number(row?.n) === 0 ? true : undefined;
+  }, 'queues drained');
+
+/** Cards the bot posted by DM to `userId` (fake Slack's DM channel is `D` + the user id). */
+export const dmCardsTo = (app: TestApp, userId: string) =>
+  app.slack.callsOf('chat.postMessage').filter((c) => c.args.channel === `D${userId}` && Array.isArray(c.args.blocks));
+
+/** The audit actions of a request, oldest first. */
+export const auditOf = (app: TestApp, id: string) =>
+  query<{ action: string; actor: string; details: Record<string, unknown> }>(
+    app.databaseUrl,
+    'SELECT action, actor, details FROM audit_events WHERE charge_request_id = $1 ORDER BY id',
+    [id],
+  );

@@ -163,10 +163,12 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       );
       stoppers.push(() => sweep.stop());
 
+      // Reminders, escalation and expiry: one instance at a time (the database also keeps each step to once).
       const timers = workflowTimers(config);
-      const lockKey = 'countersign:workflow-timers';
+      const runTimers = () => runWorkflowTimers(useCases, timers);
+      const singleton = { db, lockKey: 'countersign:workflow-timers' };
       workflowTick = async () => {
-        const run = await db.withSessionLock(lockKey, () => runWorkflowTimers(useCases, timers));
+        const run = await db.withSessionLock(singleton.lockKey, runTimers);
         return run.ran ? run.value : undefined;
       };
       const workflowJob = startPeriodic(
@@ -178,8 +180,9 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
             timers.requestExpiresAfterMs ?? 0,
             timers.linkExpiresAfterMs,
           ]),
-        workflowTick,
+        runTimers,
         logger,
+        { singleton },
       );
       stoppers.push(() => workflowJob.stop());
     }

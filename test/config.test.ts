@@ -161,6 +161,11 @@ describe('workflow configuration', () => {
     }
   });
 
+  test('.env.example, as shipped, is a valid configuration with the documented workflow defaults', () => {
+    const { workflow } = loadConfig(readEnvironment({}, '.env.example'));
+    expect(workflow).toMatchObject({ notify: 'dm', remindAfterMs: 4 * 3_600_000, linkExpiresAfterMs: 30 * 86_400_000 });
+  });
+
   test('escalation contacts are Slack user ids or a user group', () => {
     const { workflow } = loadConfig({ ESCALATION_USER_IDS: 'U0BOSS, U0CFO', ESCALATION_USERGROUP_ID: 'S0LEADS' });
     expect(workflow).toMatchObject({ escalationUserIds: ['U0BOSS', 'U0CFO'], escalationUsergroupId: 'S0LEADS' });

@@ -30,8 +30,12 @@ export interface ApproverDmOptions {
 }
 
 export interface ApproverDms {
-  /** Posts the card by DM to each recipient who has no copy for this occasion yet. */
-  post(request: ChargeRequest, card: Card, item: Extract<OutboxItem, { kind: 'dm_card' }>): Promise<DeliveryOutcome>;
+  /** Posts the card by DM to each recipient who has no copy for this occasion yet; renders only if there is one. */
+  post(
+    request: ChargeRequest,
+    render: () => Promise<Card>,
+    item: Extract<OutboxItem, { kind: 'dm_card' }>,
+  ): Promise<DeliveryOutcome>;
   /** Updates every DM copy of the card, as the finance mirror is updated; renders only if there are copies. */
   update(request: ChargeRequest, render: () => Promise<Card>): Promise<void>;
 }
@@ -52,15 +56,17 @@ export function createApproverDms({ client, db, approvers, notifyApprovers, logg
   }
 
   return {
-    async post(request, card, item) {
+    async post(request, render, item) {
       // Decided meanwhile: nobody needs to be asked any more.
       if (request.status !== 'pending_approval') return { ok: true };
       const done = new Set(
         (await listCardCopies(db, request.id)).filter((c) => c.occasion === item.occasion).map((c) => c.userId),
       );
+      const todo = (await recipients(request, item.to)).filter((u) => !done.has(u));
+      if (todo.length === 0) return { ok: true };
+      const card = await render();
       let retry: DeliveryOutcome | undefined;
-      for (const userId of await recipients(request, item.to)) {
-        if (done.has(userId)) continue;
+      for (const userId of todo) {
         try {
           const dm = await client.conversations.open({ users: userId });
           const channelId = dm.channel?.id;

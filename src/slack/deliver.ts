@@ -80,8 +80,9 @@ export function createSlackDelivery({
       const copy = async (cardTs: string) =>
         approvalCard(request, { ...options, threadPermalink: await threadPermalink(request, cardTs) });
       if (item.kind === 'dm_card') {
-        if (!request.cardTs) return { ok: false, retry: true, error: 'the card is not posted yet' };
-        return approverDms ? await approverDms.post(request, await copy(request.cardTs), item) : { ok: true };
+        // With a link to the thread once the card is there (a DM does not wait for a card Slack refuses).
+        const render = async () => (request.cardTs ? copy(request.cardTs) : approvalCard(request, options));
+        return approverDms ? await approverDms.post(request, render, item) : { ok: true };
       }
       const card = approvalCard(request, options);
       let { cardTs, threadTs } = request;

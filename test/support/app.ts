@@ -37,8 +37,11 @@ export interface TestAppOptions {
   readonly logger?: Logger;
   /** Where the app's "now" comes from: a FakeClock moves time without waiting. */
   readonly clock?: Clock;
-  /** How often the workflow timers run by themselves (default: never again after startup; tests call tick()). */
-  readonly workflowCheckMs?: number;
+  /**
+   * How often the workflow timers run by themselves. Default: once at startup, then only when a test
+   * calls tick(); `'app'`: as the app would schedule them.
+   */
+  readonly workflowCheckMs?: number | 'app';
 }
 
 export const APPROVERS = ['U0FIN1', 'U0FIN2', 'U0FIN3'];
@@ -65,7 +68,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     linkSweepMs: 250,
     linkSweepAfterSeconds: 1,
     clock: options.clock,
-    workflowCheckMs: options.workflowCheckMs ?? 3_600_000,
+    workflowCheckMs: options.workflowCheckMs === 'app' ? undefined : (options.workflowCheckMs ?? 3_600_000),
   });
   const base = `http://127.0.0.1:${app.port}`;
   const post = (body: string, contentType: string, headers: Record<string, string> = {}) =>

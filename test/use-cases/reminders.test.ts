@@ -15,6 +15,7 @@ import {
   statusOf,
   waitForStatus,
 } from '../support/flows.js';
+import { eventually } from '../support/http-fake.js';
 
 const [FIN1 = '', FIN2 = '', FIN3 = ''] = APPROVERS;
 const BOSS = 'U0BOSS';
@@ -165,6 +166,35 @@ describe('reminders (REMIND_AFTER, default 4h, inside WORKING_HOURS)', () => {
     await queuesDrained(a);
     expect(await reminderAudits(a, request.id)).toHaveLength(1);
     expect(APPROVERS.map((u) => remindersTo(a, u))).toEqual([1, 1, 1]);
+  });
+});
+
+describe('the job runs by itself', () => {
+  test('with REMIND_AFTER=5s and no test driving it, the reminder goes out within seconds of falling due', async () => {
+    const app = await startTestApp({
+      slack: (slack = await startFakeSlack()),
+      env: { REMIND_AFTER: '5s', WORKING_HOURS: 'always' },
+      workflowCheckMs: 'app',
+    });
+    apps.push(app);
+    const request = await propose(app);
+    const [sent] = await eventually(
+      async () => {
+        const rows = await query<{ sent_at: Date; round_since: Date }>(
+          app.databaseUrl,
+          'SELECT sent_at, round_since FROM approval_reminders WHERE charge_request_id = $1',
+          [request.id],
+        );
+        return rows.length ? rows : undefined;
+      },
+      'a reminder',
+      20_000,
+    );
+    const lateMs = (sent?.sent_at.getTime() ?? 0) - (sent?.round_since.getTime() ?? 0) - 5 * SECOND;
+    // The job looks every 5 s here (never less often than every 30 s).
+    expect(lateMs).toBeGreaterThanOrEqual(0);
+    expect(lateMs).toBeLessThan(6 * SECOND);
+    await eventually(() => (remindersTo(app, FIN1) === 1 ? true : undefined), 'the reminder DM');
   });
 });
 

@@ -319,16 +319,15 @@ export async function markDisputed(tx: Tx, id: string): Promise<boolean> {
 }
 
 /**
- * Marks the current wait escalated (bookkeeping beside the status, like a dispute), once: returns false
- * if it already was, or if the request is no longer waiting since `since`.
+ * Marks the wait that began at `since` escalated (bookkeeping beside the status, like a dispute): its
+ * escalation contacts may decide the request from now on. A later wait (Request again) is untouched.
  */
-export async function markEscalated(tx: Tx, id: string, since: Date, at: Date): Promise<boolean> {
-  const rows = await tx.query(
+export async function markEscalated(tx: Tx, id: string, since: Date, at: Date): Promise<void> {
+  await tx.query(
     `UPDATE charge_requests SET escalated_at = $3
-     WHERE id = $1 AND awaiting_approval_since = $2 AND escalated_at IS NULL RETURNING id`,
+     WHERE id = $1 AND awaiting_approval_since = $2 AND escalated_at IS NULL`,
     [id, since, at],
   );
-  return rows.length === 1;
 }
 
 /** Fields a transition may change along with the status, and their columns. */

@@ -65,7 +65,6 @@ export function createApproverDms({ client, db, approvers, notifyApprovers, logg
       const todo = (await recipients(request, item.to)).filter((u) => !done.has(u));
       if (todo.length === 0) return { ok: true };
       const card = await render();
-      let retry: DeliveryOutcome | undefined;
       for (const userId of todo) {
         try {
           const dm = await client.conversations.open({ users: userId });
@@ -76,15 +75,16 @@ export function createApproverDms({ client, db, approvers, notifyApprovers, logg
             await recordCardCopy(db, request.id, { occasion: item.occasion, userId, channelId, ts: posted.ts });
         } catch (error) {
           const outcome = classifySlackError(error);
-          if (!outcome.ok && outcome.retry && !PERSON_ERRORS.has(outcome.error)) retry ??= outcome;
+          // Slack is down or limiting us: stop here. Whoever was reached keeps their copy; the retry
+          // reaches the rest. A person Slack cannot DM is skipped; the others still get theirs.
+          if (!outcome.ok && outcome.retry && !PERSON_ERRORS.has(outcome.error)) return outcome;
           log.warn(
             { err: error, reference: request.reference, userId, occasion: item.occasion },
-            'could not DM the card',
+            'could not DM the card to this person',
           );
         }
       }
-      // Whoever was reached keeps their copy; the retry only reaches the rest.
-      return retry ?? { ok: true };
+      return { ok: true };
     },
 
     async update(request, render) {

@@ -33,6 +33,7 @@ export interface WorkflowTick {
 
 /** Each kind of due work handled per run; the rest follows at the next run. */
 const BATCH = 100;
+/** Waiting for an approver's decision: what expiry, escalation and reminders look at. */
 const WAITING = TRANSITIONS.expire.from;
 
 /**

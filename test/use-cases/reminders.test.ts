@@ -32,7 +32,8 @@ afterEach(async () => {
   stripe = undefined;
 });
 
-async function start(clock: FakeClock, options: TestAppOptions = {}) {
+/** Starts an app on the shared fakes; without a clock it runs on real time. */
+async function start(clock: FakeClock | undefined, options: TestAppOptions = {}) {
   slack ??= await startFakeSlack();
   stripe ??= await FakeStripe.start();
   const app = await startTestApp({ slack, stripe, clock, ...options });
@@ -171,12 +172,10 @@ describe('reminders (REMIND_AFTER, default 4h, inside WORKING_HOURS)', () => {
 
 describe('the job runs by itself', () => {
   test('with REMIND_AFTER=5s and no test driving it, the reminder goes out within seconds of falling due', async () => {
-    const app = await startTestApp({
-      slack: (slack = await startFakeSlack()),
+    const app = await start(undefined, {
       env: { REMIND_AFTER: '5s', WORKING_HOURS: 'always' },
       workflowCheckMs: 'app',
     });
-    apps.push(app);
     const request = await propose(app);
     const [sent] = await eventually(
       async () => {
@@ -191,9 +190,10 @@ describe('the job runs by itself', () => {
       20_000,
     );
     const lateMs = (sent?.sent_at.getTime() ?? 0) - (sent?.round_since.getTime() ?? 0) - 5 * SECOND;
-    // The job looks every 5 s here (never less often than every 30 s).
+    // The job looks every 5 s here (never less often than every 30 s): late by one look at most, plus
+    // some slack for a busy test machine.
     expect(lateMs).toBeGreaterThanOrEqual(0);
-    expect(lateMs).toBeLessThan(6 * SECOND);
+    expect(lateMs).toBeLessThan(10 * SECOND);
     await eventually(() => (remindersTo(app, FIN1) === 1 ? true : undefined), 'the reminder DM');
   });
 });

@@ -4,6 +4,7 @@ import { type Config, missingFor } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { listenForNotifications } from './db/notifications.js';
 import { type Clock, systemClock } from './domain/clock.js';
+import { checkIntervalMs } from './domain/duration.js';
 import { createHttpApp, finishHttpApp } from './http/server.js';
 import { mountStripeWebhook } from './http/stripe-webhook.js';
 import { createInbox, startInboxWorker } from './inbox/worker.js';
@@ -14,6 +15,7 @@ import type { Logger } from './logger.js';
 import { startOutboxWorker } from './outbox/worker.js';
 import { INBOX_CHANNEL, OUTBOX_CHANNEL } from './persistence/channels.js';
 import { createSlackApp, createSlackClient } from './slack/app.js';
+import { createApproverDms } from './slack/approver-dms.js';
 import { createApproverDirectory } from './slack/approvers.js';
 import { createSlackDelivery } from './slack/deliver.js';
 import { checkStripeAccess, createStripeClient, isTestMode } from './stripe/client.js';
@@ -22,12 +24,19 @@ import type { UseCaseDeps } from './use-cases/deps.js';
 import { sweepApprovedRequests } from './use-cases/payment-link.js';
 import { reconcilePayments } from './use-cases/reconcile-payments.js';
 import { applyStripeEvent } from './use-cases/record-payment-event.js';
+import { runWorkflowTimers, type WorkflowTick, type WorkflowTimers } from './use-cases/workflow-timers.js';
 
 export interface RunningApp {
   readonly port: number;
   readonly database: Database;
   /** Resolves once no Slack listener work is in flight (work continues after Slack is acknowledged). */
   idle(): Promise<void>;
+  /**
+   * One run of the reminders, escalation and expiry (as the periodic job runs it, on one instance at a
+   * time): undefined when another instance is running it, or Slack is not configured. Tests call it
+   * after moving the clock.
+   */
+  runWorkflowTimers(): Promise<WorkflowTick | undefined>;
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then stops the rest. */
   stop(): Promise<void>;
 }
@@ -42,6 +51,8 @@ export interface AppOptions {
   readonly inboxPollMs?: number;
   /** Where "now" comes from (tests move it). */
   readonly clock?: Clock;
+  /** How often reminders, escalation and expiry look for due work (default: from the durations, at most 30 s). */
+  readonly workflowCheckMs?: number;
 }
 
 /** Wires the parts together and starts listening. Parts stop in the reverse order they started. */
@@ -80,9 +91,18 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     const reconcile = stripe ? () => reconcilePayments({ db, logger, stripe, inbox }) : undefined;
 
     let slack: ReturnType<typeof createSlackApp> | undefined;
+    let workflowTick: (() => Promise<WorkflowTick | undefined>) | undefined;
     if (missingFor(config, 'slack').length === 0) {
       const slackClient = createSlackClient(config, logger);
       const policy = { rules: config.policy, timezone: config.reports.timezone };
+      const { workflow } = config;
+      const approvers = createApproverDirectory({
+        userIds: config.people.approverUserIds,
+        usergroupId: config.people.approverUsergroupId,
+        escalation: { userIds: workflow.escalationUserIds, usergroupId: workflow.escalationUsergroupId },
+        client: slackClient,
+        logger,
+      });
       const outbox = startOutboxWorker({
         db,
         deliver: createSlackDelivery({
@@ -90,8 +110,15 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
           db,
           clock,
           testMode: isTestMode(config.stripe),
-          financeChannelId: config.financeChannelId,
+          financeChannelId: workflow.notify === 'dm' ? undefined : config.financeChannelId,
           policy,
+          approverDms: createApproverDms({
+            client: slackClient,
+            db,
+            approvers,
+            notifyApprovers: workflow.notify !== 'channel',
+            logger,
+          }),
         }),
         logger,
         pollMs: options.outboxPollMs,
@@ -101,12 +128,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       const useCases: UseCaseDeps = {
         db,
         stripe,
-        approvers: createApproverDirectory({
-          userIds: config.people.approverUserIds,
-          usergroupId: config.people.approverUsergroupId,
-          client: slackClient,
-          logger,
-        }),
+        approvers,
         allowSelfApproval: config.people.allowSelfApproval,
         policy,
         clock,
@@ -149,6 +171,29 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         logger,
       );
       stoppers.push(() => sweep.stop());
+
+      // Reminders, escalation and expiry: one instance at a time (the database also keeps each step to once).
+      const timers = workflowTimers(config);
+      const runTimers = () => runWorkflowTimers(useCases, timers);
+      const singleton = { db, lockKey: 'countersign:workflow-timers' };
+      workflowTick = async () => {
+        const run = await db.withSessionLock(singleton.lockKey, runTimers);
+        return run.ran ? run.value : undefined;
+      };
+      const workflowJob = startPeriodic(
+        'workflow-timers',
+        options.workflowCheckMs ??
+          checkIntervalMs([
+            timers.remindAfterMs,
+            timers.escalateAfterMs ?? 0,
+            timers.requestExpiresAfterMs ?? 0,
+            timers.linkExpiresAfterMs,
+          ]),
+        runTimers,
+        logger,
+        { singleton },
+      );
+      stoppers.push(() => workflowJob.stop());
     }
     if (reconcile && config.reconcileIntervalMs > 0) {
       const job = startPeriodic('reconcile-payments', config.reconcileIntervalMs, reconcile, logger, {
@@ -180,6 +225,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       port,
       database,
       idle: () => inFlight.idle(),
+      runWorkflowTimers: async () => workflowTick?.(),
       stop: () => {
         stopping ??= stopAll();
         return stopping;
@@ -189,6 +235,19 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     await stopAll();
     throw error;
   }
+}
+
+/** The workflow's durations; escalation only when someone is named to escalate to. */
+function workflowTimers(config: Config): WorkflowTimers {
+  const { workflow } = config;
+  const canEscalate = workflow.escalationUserIds.length > 0 || workflow.escalationUsergroupId !== undefined;
+  return {
+    remindAfterMs: workflow.remindAfterMs,
+    workingHours: workflow.workingHours,
+    escalateAfterMs: canEscalate ? workflow.escalateAfterMs : undefined,
+    requestExpiresAfterMs: workflow.requestExpiresAfterMs,
+    linkExpiresAfterMs: workflow.linkExpiresAfterMs,
+  };
 }
 
 /** Names, once at startup, the variables each missing feature needs. */

@@ -6,6 +6,7 @@ import { SUPPORTED_CURRENCIES } from './domain/currencies.js';
 import { parseDuration } from './domain/duration.js';
 import { parseFactor, type TrustSettings } from './domain/flags.js';
 import { type Policy, parsePerCurrency } from './domain/policy.js';
+import { parseWorkingHours, type WorkingHours } from './domain/working-hours.js';
 import { AppError } from './errors.js';
 
 /** Variables whose values are never printed, in errors or in logs. */
@@ -45,19 +46,25 @@ const perCurrency = z
     return parsed.value;
   });
 
+const toMs = (options: { allowZero?: boolean }) => (text: string, ctx: z.RefinementCtx) => {
+  const parsed = parseDuration(text, options);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.message });
+    return z.NEVER;
+  }
+  return parsed.ms;
+};
+
 /** A duration variable (`90s`, `30m`, `4h`, `30d`) in milliseconds; `0` only where it means "never". */
 export const durationVar = (fallback: string, options: { allowZero?: boolean } = {}) =>
+  z.string().default(fallback).transform(toMs(options));
+
+/** A duration variable that is off when unset. */
+const optionalDurationVar = () =>
   z
     .string()
-    .default(fallback)
-    .transform((text, ctx) => {
-      const parsed = parseDuration(text, options);
-      if (!parsed.ok) {
-        ctx.addIssue({ code: 'custom', message: parsed.message });
-        return z.NEVER;
-      }
-      return parsed.ms;
-    });
+    .optional()
+    .transform((text, ctx) => (text === undefined ? undefined : toMs({})(text, ctx)));
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids look like U0123ABCD');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
@@ -166,6 +173,27 @@ const schema = z
       .string()
       .regex(/^[CG][A-Z0-9]{2,}$/, 'Slack channel ids look like C0123ABCD')
       .optional(),
+    APPROVAL_NOTIFY: z.enum(['channel', 'dm', 'both'], { error: 'must be channel, dm or both' }).optional(),
+    REMIND_AFTER: durationVar('4h', { allowZero: true }),
+    WORKING_HOURS: z
+      .string()
+      .default('Mon-Fri 09:00-18:00')
+      .transform((text, ctx) => {
+        const parsed = parseWorkingHours(text);
+        if (!parsed.ok) {
+          ctx.addIssue({ code: 'custom', message: parsed.message });
+          return z.NEVER;
+        }
+        return parsed.hours;
+      }),
+    ESCALATE_AFTER: durationVar('24h'),
+    ESCALATION_USER_IDS: commaList(slackUserId, 'Slack user ids').default([]),
+    ESCALATION_USERGROUP_ID: z
+      .string()
+      .regex(/^S[A-Z0-9]{2,}$/, 'Slack user group ids look like S0123ABCD')
+      .optional(),
+    REQUEST_EXPIRES_AFTER: optionalDurationVar(),
+    LINK_EXPIRES_AFTER: durationVar('30d', { allowZero: true }),
   })
   .superRefine((env, ctx) => {
     if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
@@ -229,8 +257,29 @@ export interface Config {
   readonly trust: TrustSettings;
   /** Where approval cards are mirrored for finance, if anywhere. */
   readonly financeChannelId: string | undefined;
+  /** How approvers hear about requests, and what happens as time passes. */
+  readonly workflow: WorkflowConfig;
   /** Every secret value in this configuration, for log redaction. */
   readonly secrets: readonly string[];
+}
+
+export interface WorkflowConfig {
+  /**
+   * `channel`: approvers see cards in channels (the request's, and the FINANCE_CHANNEL_ID mirror when
+   * set); `dm`: each eligible approver gets the card by DM (no finance mirror); `both`.
+   */
+  readonly notify: 'channel' | 'dm' | 'both';
+  /** 0: no reminders. */
+  readonly remindAfterMs: number;
+  /** Reminders go out only within these hours of REPORT_TIMEZONE. */
+  readonly workingHours: WorkingHours;
+  readonly escalateAfterMs: number;
+  readonly escalationUserIds: readonly string[];
+  readonly escalationUsergroupId: string | undefined;
+  /** Undefined: undecided requests never expire. */
+  readonly requestExpiresAfterMs: number | undefined;
+  /** 0: links never expire. */
+  readonly linkExpiresAfterMs: number;
 }
 
 /**
@@ -293,6 +342,16 @@ export function loadConfig(raw: Record<string, string | undefined>): Config {
     },
     financeChannelId: e.FINANCE_CHANNEL_ID,
     trust: { duplicateWindowDays: e.DUPLICATE_WINDOW_DAYS, unusualFactorHundredths: e.UNUSUAL_AMOUNT_FACTOR },
+    workflow: {
+      notify: e.APPROVAL_NOTIFY ?? (e.FINANCE_CHANNEL_ID ? 'channel' : 'dm'),
+      remindAfterMs: e.REMIND_AFTER,
+      workingHours: e.WORKING_HOURS,
+      escalateAfterMs: e.ESCALATE_AFTER,
+      escalationUserIds: e.ESCALATION_USER_IDS,
+      escalationUsergroupId: e.ESCALATION_USERGROUP_ID,
+      requestExpiresAfterMs: e.REQUEST_EXPIRES_AFTER,
+      linkExpiresAfterMs: e.LINK_EXPIRES_AFTER,
+    },
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     policy: {
       allowedCurrencies: e.POLICY_ALLOWED_CURRENCIES?.length ? new Set(e.POLICY_ALLOWED_CURRENCIES) : undefined,

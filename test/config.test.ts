@@ -102,3 +102,88 @@ describe('configuration', () => {
     );
   });
 });
+
+describe('workflow configuration', () => {
+  test('when nothing is set, then reminders after 4h in Mon-Fri 09:00-18:00, escalation after 24h, links expire after 30d, requests never', () => {
+    const { workflow } = loadConfig({});
+    expect(workflow).toMatchObject({
+      notify: 'dm',
+      remindAfterMs: 4 * 3_600_000,
+      escalateAfterMs: 24 * 3_600_000,
+      escalationUserIds: [],
+      requestExpiresAfterMs: undefined,
+      linkExpiresAfterMs: 30 * 86_400_000,
+      workingHours: { always: false, startMinute: 540, endMinute: 1080 },
+    });
+  });
+
+  test('APPROVAL_NOTIFY defaults to channel when FINANCE_CHANNEL_ID is set, and can be set either way', () => {
+    expect(loadConfig({ FINANCE_CHANNEL_ID: 'C0FINANCE' }).workflow.notify).toBe('channel');
+    expect(loadConfig({ FINANCE_CHANNEL_ID: 'C0FINANCE', APPROVAL_NOTIFY: 'both' }).workflow.notify).toBe('both');
+    expect(loadConfig({ APPROVAL_NOTIFY: 'channel' }).workflow.notify).toBe('channel');
+    expect(problemsOf({ APPROVAL_NOTIFY: 'email' })).toMatch(/APPROVAL_NOTIFY: must be channel, dm or both/);
+  });
+
+  test.each([
+    ['5s', 5_000],
+    ['90s', 90_000],
+    ['30m', 1_800_000],
+    ['4h', 14_400_000],
+    ['30d', 2_592_000_000],
+  ])('any positive duration with a unit is accepted, with no minimum: %s', (text, ms) => {
+    const { workflow } = loadConfig({
+      REMIND_AFTER: text,
+      ESCALATE_AFTER: text,
+      REQUEST_EXPIRES_AFTER: text,
+      LINK_EXPIRES_AFTER: text,
+    });
+    expect(workflow).toMatchObject({
+      remindAfterMs: ms,
+      escalateAfterMs: ms,
+      requestExpiresAfterMs: ms,
+      linkExpiresAfterMs: ms,
+    });
+  });
+
+  test('LINK_EXPIRES_AFTER=0 means never and REMIND_AFTER=0 means no reminders; other durations must be positive with a unit', () => {
+    expect(loadConfig({ LINK_EXPIRES_AFTER: '0', REMIND_AFTER: '0' }).workflow).toMatchObject({
+      linkExpiresAfterMs: 0,
+      remindAfterMs: 0,
+    });
+    const message = problemsOf({ ESCALATE_AFTER: '0', REQUEST_EXPIRES_AFTER: '10', LINK_EXPIRES_AFTER: '-1d' });
+    expect(message).toMatch(/ESCALATE_AFTER: must be a positive duration with a unit, such as 90s, 30m, 4h or 30d/);
+    expect(message).toMatch(/REQUEST_EXPIRES_AFTER: must be a positive duration .* \(got "10"\)/);
+    expect(message).toMatch(/LINK_EXPIRES_AFTER: .*\(or 0 for never\)/);
+  });
+
+  test('WORKING_HOURS takes days and hours or always, and names the format when wrong', () => {
+    expect(loadConfig({ WORKING_HOURS: 'always' }).workflow.workingHours).toEqual({ always: true });
+    expect(loadConfig({ WORKING_HOURS: 'Sat,Sun 10:00-14:30' }).workflow.workingHours).toMatchObject({
+      days: new Set([6, 7]),
+      startMinute: 600,
+      endMinute: 870,
+    });
+    for (const bad of [
+      'weekdays',
+      'Mon-Fri 9-18',
+      'Mon-Fry 09:00-18:00',
+      'Mon-Fri 18:00-09:00',
+      'Mon-Fri 09:00-25:00',
+    ]) {
+      expect(problemsOf({ WORKING_HOURS: bad })).toMatch(/- WORKING_HOURS: must/);
+    }
+  });
+
+  test('.env.example, as shipped, is a valid configuration with the documented workflow defaults', () => {
+    const { workflow } = loadConfig(readEnvironment({}, '.env.example'));
+    expect(workflow).toMatchObject({ notify: 'dm', remindAfterMs: 4 * 3_600_000, linkExpiresAfterMs: 30 * 86_400_000 });
+  });
+
+  test('escalation contacts are Slack user ids or a user group', () => {
+    const { workflow } = loadConfig({ ESCALATION_USER_IDS: 'U0BOSS, U0CFO', ESCALATION_USERGROUP_ID: 'S0LEADS' });
+    expect(workflow).toMatchObject({ escalationUserIds: ['U0BOSS', 'U0CFO'], escalationUsergroupId: 'S0LEADS' });
+    expect(problemsOf({ ESCALATION_USER_IDS: 'boss' })).toMatch(
+      /ESCALATION_USER_IDS: Slack user ids look like U0123ABCD/,
+    );
+  });
+});

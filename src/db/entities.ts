@@ -64,6 +64,8 @@ export const ChargeRequestEntity = new EntitySchema<ChargeRequestRow>({
     linkCreatedAt: { name: 'link_created_at', type: 'timestamptz', nullable: true },
     paidAt: { name: 'paid_at', type: 'timestamptz', nullable: true },
     closedAt: { name: 'closed_at', type: 'timestamptz', nullable: true },
+    awaitingApprovalSince: { name: 'awaiting_approval_since', type: 'timestamptz', default: () => 'now()' },
+    escalatedAt: { name: 'escalated_at', type: 'timestamptz', nullable: true },
   },
   checks: [
     { name: 'charge_requests_status_check', expression: inList('status', CHARGE_STATUSES) },
@@ -278,6 +280,87 @@ export const OutboxEntity = new EntitySchema<OutboxRow>({
   indices: [{ name: 'slack_outbox_due_idx', columns: ['status', 'nextAttemptAt'] }],
 });
 
+const REMINDER_KINDS = ['reminder', 'escalation'] as const;
+
+interface ApprovalReminderRow {
+  id: string;
+  chargeRequestId: string;
+  kind: (typeof REMINDER_KINDS)[number];
+  /** The wait it belongs to: the request's awaiting_approval_since when it was sent. */
+  roundSince: Date;
+  /** Which period of REMIND_AFTER within that wait (1, 2, …); 1 for the escalation. */
+  period: number;
+  recipients: string[];
+  /** The clock's time when it was decided (tests move the clock). */
+  sentAt: Date;
+  /** Relation for the foreign key only; never loaded. */
+  chargeRequest?: ChargeRequestRow;
+}
+
+export const ApprovalReminderEntity = new EntitySchema<ApprovalReminderRow>({
+  name: 'approval_reminder',
+  tableName: 'approval_reminders',
+  columns: {
+    id: { type: 'bigint', primary: true, generated: 'increment' },
+    chargeRequestId: { name: 'charge_request_id', type: 'uuid' },
+    kind: { type: 'text' },
+    roundSince: { name: 'round_since', type: 'timestamptz' },
+    period: { type: 'int' },
+    recipients: { type: 'jsonb' },
+    sentAt: { name: 'sent_at', type: 'timestamptz' },
+  },
+  relations: {
+    chargeRequest: {
+      type: 'many-to-one',
+      target: 'charge_request',
+      joinColumn: { name: 'charge_request_id' },
+      onDelete: 'RESTRICT',
+    },
+  },
+  checks: [{ name: 'approval_reminders_kind_check', expression: inList('kind', REMINDER_KINDS) }],
+  uniques: [
+    // Once per request, wait and period, whichever instance (or restart) gets there first.
+    { name: 'approval_reminders_once', columns: ['chargeRequestId', 'roundSince', 'kind', 'period'] },
+  ],
+});
+
+interface CardCopyRow {
+  id: string;
+  chargeRequestId: string;
+  /** Which notification posted it (`approval:v1`, `reminder:42`, …): one copy per person per occasion. */
+  occasion: string;
+  userId: string;
+  channelId: string;
+  ts: string;
+  createdAt: Date;
+  /** Relation for the foreign key only; never loaded. */
+  chargeRequest?: ChargeRequestRow;
+}
+
+/** Copies of a request's card sent to people by DM; every copy is updated with the request. */
+export const CardCopyEntity = new EntitySchema<CardCopyRow>({
+  name: 'card_copy',
+  tableName: 'card_copies',
+  columns: {
+    id: { type: 'bigint', primary: true, generated: 'increment' },
+    chargeRequestId: { name: 'charge_request_id', type: 'uuid' },
+    occasion: { type: 'text' },
+    userId: { name: 'user_id', type: 'text' },
+    channelId: { name: 'channel_id', type: 'text' },
+    ts: { type: 'text' },
+    createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
+  },
+  relations: {
+    chargeRequest: {
+      type: 'many-to-one',
+      target: 'charge_request',
+      joinColumn: { name: 'charge_request_id' },
+      onDelete: 'RESTRICT',
+    },
+  },
+  uniques: [{ name: 'card_copies_once', columns: ['chargeRequestId', 'occasion', 'userId'] }],
+});
+
 const CONVERSATION_ROLES = ['user', 'assistant'] as const;
 
 interface ConversationMessageRow {
@@ -320,4 +403,6 @@ export const ENTITIES = [
   StripeEventEntity,
   AgentRunEntity,
   OutboxEntity,
+  ApprovalReminderEntity,
+  CardCopyEntity,
 ];

@@ -4,6 +4,11 @@ import type { ChargeRequest } from './charge-request.js';
 /** Who may approve: answered from configuration and Slack (see slack/approvers.ts). */
 export interface ApproverDirectory {
   isApprover(userId: string): Promise<boolean>;
+  /** Every approver (APPROVER_USER_IDS and the group's members), to notify them. */
+  approvers(): Promise<string[]>;
+  /** ESCALATION_USER_IDS and ESCALATION_USERGROUP_ID members: told about requests that wait too long. */
+  isEscalationContact(userId: string): Promise<boolean>;
+  escalationContacts(): Promise<string[]>;
 }
 
 export type Permission = { ok: true } | Refusal;
@@ -11,11 +16,17 @@ export type Permission = { ok: true } | Refusal;
 export interface Clicker {
   readonly userId: string;
   readonly isApprover: boolean;
+  /** An escalation contact may decide a request once it has been escalated to them. */
+  readonly isEscalationContact?: boolean;
 }
 
-/** Approve, reject and retry a failed link: approvers only, and never their own request (unless allowed). */
+/**
+ * Approve and reject: approvers, and escalation contacts for a request escalated to them; never their
+ * own request (unless allowed).
+ */
 export function mayDecide(request: ChargeRequest, clicker: Clicker, allowSelfApproval: boolean): Permission {
-  if (!clicker.isApprover) {
+  const escalatedToClicker = clicker.isEscalationContact === true && request.escalatedAt !== null;
+  if (!clicker.isApprover && !escalatedToClicker) {
     return refuse(
       'forbidden',
       `Only finance approvers can approve or reject ${request.reference}. Nothing was changed.`,

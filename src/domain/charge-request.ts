@@ -51,6 +51,10 @@ export interface ChargeRequest {
   readonly linkCreatedAt: Date | null;
   readonly paidAt: Date | null;
   readonly closedAt: Date | null;
+  /** When the current wait for approval began (creation, or Request again): reminders, escalation and expiry count from here. */
+  readonly awaitingApprovalSince: Date;
+  /** When the wait was escalated to the escalation contacts (who may then decide it too); null until then. */
+  readonly escalatedAt: Date | null;
 }
 
 /** Who did something: a Slack user id (`U…`), or a system actor (`stripe`, `system`). */

@@ -6,7 +6,9 @@ import { type Result, refuse } from '../errors.js';
  *   pending_approval ─approve→ approved ─link_created→ link_created ─payment_succeeded→ paid ─refund→ refunded
  *          │ edit (new version)      │ link_failed ⇄ retry_link        │ payment_processing          └ partially_refunded
  *          ├ reject → rejected       └ cancel → canceled                ├ payment_failed
- *          └ cancel → canceled                                          └ cancel (link deactivated) → canceled
+ *          ├ cancel → canceled                                          ├ cancel (link deactivated) → canceled
+ *          └ expire → expired (nobody decided in time)                  └ expire_link → link_expired
+ *   link_expired ─request_again (new version)→ pending_approval; a late payment still → paid
  *
  * Persistence applies these with compare-and-set (see persistence/charge-requests.ts), so two actors that
  * try the same move from the same state can never both win.
@@ -23,6 +25,8 @@ export const CHARGE_STATUSES = [
   'refunded',
   'rejected',
   'canceled',
+  'expired',
+  'link_expired',
 ] as const;
 
 export type ChargeStatus = (typeof CHARGE_STATUSES)[number];
@@ -38,6 +42,8 @@ export const TRANSITIONS = {
   edit: { from: ['pending_approval'], to: 'pending_approval', newVersion: true },
   approve: { from: ['pending_approval'], to: 'approved' },
   reject: { from: ['pending_approval'], to: 'rejected' },
+  // A timeout closes an undecided request; it never approves anything.
+  expire: { from: ['pending_approval'], to: 'expired' },
   cancel: {
     from: ['pending_approval', 'approved', 'link_created', 'link_failed', 'payment_failed'],
     to: 'canceled',
@@ -47,9 +53,16 @@ export const TRANSITIONS = {
   retry_link: { from: ['link_failed'], to: 'approved' },
   start_async_payment: { from: ['link_created'], to: 'payment_processing' },
   fail_payment: { from: ['link_created', 'payment_processing'], to: 'payment_failed' },
-  // From canceled too: a customer can pay in the moment before the link is deactivated, and money
-  // that arrived must be on the record (the thread is told to consider a refund).
-  record_payment: { from: ['link_created', 'payment_processing', 'payment_failed', 'canceled'], to: 'paid' },
+  // Only after the link was deactivated at Stripe (use-cases/workflow-timers.ts).
+  expire_link: { from: ['link_created', 'payment_failed'], to: 'link_expired' },
+  // Asking again after the link expired is a new version: it needs approval again.
+  request_again: { from: ['link_expired'], to: 'pending_approval', newVersion: true },
+  // From canceled and link_expired too: a customer can pay in a checkout opened before the link was
+  // deactivated, and money that arrived must be on the record (the thread says so).
+  record_payment: {
+    from: ['link_created', 'payment_processing', 'payment_failed', 'canceled', 'link_expired'],
+    to: 'paid',
+  },
   refund_partially: { from: ['paid', 'partially_refunded'], to: 'partially_refunded' },
   refund_fully: { from: ['paid', 'partially_refunded'], to: 'refunded' },
 } as const satisfies Record<string, TransitionRule>;
@@ -57,7 +70,7 @@ export const TRANSITIONS = {
 export type ChargeAction = keyof typeof TRANSITIONS;
 
 /** No way out. (Canceled is not among them: a payment made just before cancellation is still recorded.) */
-export const TERMINAL_STATUSES: ReadonlySet<ChargeStatus> = new Set(['refunded', 'rejected']);
+export const TERMINAL_STATUSES: ReadonlySet<ChargeStatus> = new Set(['refunded', 'rejected', 'expired']);
 
 /** Statuses in which the request still waits on someone (approver, Stripe or the customer). */
 export const OPEN_STATUSES: readonly ChargeStatus[] = [
@@ -116,6 +129,8 @@ const DESCRIPTIONS: Record<ChargeStatus, string> = {
   refunded: 'refunded',
   rejected: 'rejected',
   canceled: 'canceled',
+  expired: 'expired: nobody decided in time',
+  link_expired: 'the payment link expired unpaid',
 };
 
 /** Plain words for a status, for Slack messages. */

@@ -10,7 +10,13 @@ export type OutboxItem =
   /** Re-render every posted copy of the card. */
   | { kind: 'update_card'; requestId: string }
   /** A message in the request's thread, rendered by the Slack layer from this notice. */
-  | { kind: 'thread_reply'; requestId: string; notice: ThreadNotice };
+  | { kind: 'thread_reply'; requestId: string; notice: ThreadNotice }
+  /**
+   * The card, with its working buttons, by DM: to these people, or to every eligible approver when
+   * APPROVAL_NOTIFY includes dm (`approvers`). One copy per person per occasion (`approval:v1`,
+   * `reminder:42`); every copy is then updated with the card.
+   */
+  | { kind: 'dm_card'; requestId: string; occasion: string; to: 'approvers' | readonly string[] };
 
 /** Facts for a thread message; the words and the escaping live in src/slack/blocks/thread-notice.ts. */
 export type ThreadNotice =
@@ -29,8 +35,17 @@ export type ThreadNotice =
       /** The amount or currency received differs from the approved one. */
       mismatch: boolean;
       afterCancel: boolean;
+      /** The link had expired: a checkout opened before was completed (flagged paid_after_expiry). */
+      afterExpiry?: boolean;
+      /** A new version asked for after the expiry was waiting for approval and is withdrawn. */
+      withdrawn?: boolean;
     }
   | { type: 'payment_processing' }
   | { type: 'payment_failed' }
   | { type: 'refunded'; amountMinor: string; full: boolean }
-  | { type: 'disputed'; reason: string };
+  | { type: 'disputed'; reason: string }
+  /** Nobody decided within REQUEST_EXPIRES_AFTER (`after`, as people write durations). */
+  | { type: 'expired'; after: string }
+  /** Unpaid for LINK_EXPIRES_AFTER: deactivated at Stripe before this is posted. */
+  | { type: 'link_expired'; after: string }
+  | { type: 'requested_again'; by: string; version: number };

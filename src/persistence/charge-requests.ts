@@ -42,6 +42,8 @@ interface Row {
   link_created_at: Date | null;
   paid_at: Date | null;
   closed_at: Date | null;
+  awaiting_approval_since: Date;
+  escalated_at: Date | null;
 }
 
 export function toChargeRequest(r: Row): ChargeRequest {
@@ -81,11 +83,15 @@ export function toChargeRequest(r: Row): ChargeRequest {
     linkCreatedAt: r.link_created_at,
     paidAt: r.paid_at,
     closedAt: r.closed_at,
+    awaitingApprovalSince: r.awaiting_approval_since,
+    escalatedAt: r.escalated_at,
   };
 }
 
-const many = async (db: Queryable, sql: string, values: readonly unknown[]) =>
+/** Runs a SELECT of whole charge_requests rows (`SELECT r.*` or `*`) and maps them. */
+export const selectRequests = async (db: Queryable, sql: string, values: readonly unknown[]) =>
   (await db.query<Row>(sql, values)).map(toChargeRequest);
+const many = selectRequests;
 const one = async (db: Queryable, sql: string, values: readonly unknown[]) => (await many(db, sql, values))[0];
 
 export interface NewChargeRequest {
@@ -102,6 +108,8 @@ export interface NewChargeRequest {
   readonly currency: string;
   readonly flags?: readonly ChargeFlag[];
   readonly requesterWords?: string | null;
+  /** The clock's time (see Clock); the database's when unset. */
+  readonly awaitingApprovalSince?: Date;
 }
 
 /** Inserts a `pending_approval` request at version 1 and audits its creation, in one statement. */
@@ -116,8 +124,9 @@ export async function createChargeRequest(
     `WITH created AS (
        INSERT INTO charge_requests (status, version, source, team_id, channel_id, thread_ts, requester_id,
          customer_name, customer_email, stripe_customer_id, description, amount_minor, currency, flags,
-         requester_words, customer_key)
-       VALUES ('pending_approval', 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14::jsonb, $15, $16)
+         requester_words, customer_key, awaiting_approval_since)
+       VALUES ('pending_approval', 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14::jsonb, $15, $16,
+         coalesce($17::timestamptz, now()))
        RETURNING *),
      audit AS (
        INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details)
@@ -140,6 +149,7 @@ export async function createChargeRequest(
       toJson(input.flags ?? []),
       input.requesterWords ?? null,
       customerKey(input.customerName),
+      input.awaitingApprovalSince ?? null,
     ],
   );
   if (!created) throw new Error('INSERT … RETURNING returned no row');
@@ -218,6 +228,37 @@ export function findUnchangedSince(
   ]);
 }
 
+/** Requests in `statuses` whose wait for approval began at or before `before`, longest waiting first. */
+export function findWaitingSince(
+  db: Queryable,
+  statuses: readonly ChargeStatus[],
+  before: Date,
+  limit: number,
+  options: { notEscalated?: boolean } = {},
+): Promise<ChargeRequest[]> {
+  return many(
+    db,
+    `SELECT * FROM charge_requests
+     WHERE status = ANY($1) AND awaiting_approval_since <= $2 AND (NOT $4 OR escalated_at IS NULL)
+     ORDER BY awaiting_approval_since LIMIT $3`,
+    [statuses, before, limit, options.notEscalated === true],
+  );
+}
+
+/** Requests in `statuses` whose payment link was created at or before `before`, oldest first. */
+export function findLinksCreatedBefore(
+  db: Queryable,
+  statuses: readonly ChargeStatus[],
+  before: Date,
+  limit: number,
+): Promise<ChargeRequest[]> {
+  return many(
+    db,
+    `SELECT * FROM charge_requests WHERE status = ANY($1) AND link_created_at <= $2 ORDER BY link_created_at LIMIT $3`,
+    [statuses, before, limit],
+  );
+}
+
 /** Open payment links (for reconciliation), oldest first. */
 export async function findOpenPaymentLinks(
   db: Queryable,
@@ -283,6 +324,18 @@ export async function markDisputed(tx: Tx, id: string): Promise<boolean> {
   return rows.length === 1;
 }
 
+/**
+ * Marks the wait that began at `since` escalated (bookkeeping beside the status, like a dispute): its
+ * escalation contacts may decide the request from now on. A later wait (Request again) is untouched.
+ */
+export async function markEscalated(tx: Tx, id: string, since: Date, at: Date): Promise<void> {
+  await tx.query(
+    `UPDATE charge_requests SET escalated_at = $3
+     WHERE id = $1 AND awaiting_approval_since = $2 AND escalated_at IS NULL`,
+    [id, since, at],
+  );
+}
+
 /** Fields a transition may change along with the status, and their columns. */
 const CHANGEABLE = {
   customerName: 'customer_name',
@@ -305,6 +358,8 @@ const CHANGEABLE = {
   closedAt: 'closed_at',
   flags: 'flags',
   requesterWords: 'requester_words',
+  awaitingApprovalSince: 'awaiting_approval_since',
+  escalatedAt: 'escalated_at',
 } as const satisfies Partial<Record<keyof ChargeRequest, string>>;
 
 export type TransitionChanges = Partial<Pick<ChargeRequest, keyof typeof CHANGEABLE>>;

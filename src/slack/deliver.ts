@@ -9,6 +9,7 @@ import { findEditChanges } from '../persistence/audit.js';
 import { findChargeRequest, recordCardLocation } from '../persistence/charge-requests.js';
 import type { PolicySettings } from '../use-cases/deps.js';
 import { policyStatus } from '../use-cases/enforce-policy.js';
+import type { ApproverDms } from './approver-dms.js';
 import { approvalCard } from './blocks/approval-card.js';
 import { threadNoticeText } from './blocks/thread-notice.js';
 
@@ -34,10 +35,26 @@ export interface SlackDeliveryOptions {
   readonly financeChannelId?: string;
   /** Cards of pending requests show which spending rules apply. */
   readonly policy?: PolicySettings;
+  /** Copies of cards sent by DM (approvers, reminders, escalation), kept in sync with the card. */
+  readonly approverDms?: ApproverDms;
 }
 
 /** Delivers one outbox item to Slack, rendering cards from the database as they are now. */
-export function createSlackDelivery({ client, db, clock, testMode, financeChannelId, policy }: SlackDeliveryOptions) {
+export function createSlackDelivery({
+  client,
+  db,
+  clock,
+  testMode,
+  financeChannelId,
+  policy,
+  approverDms,
+}: SlackDeliveryOptions) {
+  /** The request's thread, for copies of the card shown elsewhere (finance channel, DMs). */
+  const threadPermalink = (request: { channelId: string; threadTs: string | null }, cardTs: string) =>
+    client.chat.getPermalink({ channel: request.channelId, message_ts: request.threadTs ?? cardTs }).then(
+      (r) => r.permalink,
+      () => undefined,
+    );
   return async (item: OutboxItem): Promise<DeliveryOutcome> => {
     const request = await findChargeRequest(db, item.requestId);
     if (!request) return { ok: false, retry: false, error: `charge request ${item.requestId} not found` };
@@ -62,6 +79,13 @@ export function createSlackDelivery({ client, db, clock, testMode, financeChanne
             : undefined,
         flagLinks: await flagLinks(client, request.flags),
       };
+      const copy = async (cardTs: string) =>
+        approvalCard(request, { ...options, threadPermalink: await threadPermalink(request, cardTs) });
+      if (item.kind === 'dm_card') {
+        // With a link to the thread once the card is there (a DM does not wait for a card Slack refuses).
+        const render = async () => (request.cardTs ? copy(request.cardTs) : approvalCard(request, options));
+        return approverDms ? await approverDms.post(request, render, item) : { ok: true };
+      }
       const card = approvalCard(request, options);
       let { cardTs, threadTs } = request;
       if (cardTs) {
@@ -78,13 +102,7 @@ export function createSlackDelivery({ client, db, clock, testMode, financeChanne
         await recordCardLocation(db, request.id, { cardTs, threadTs });
       }
       if (financeChannelId && cardTs && financeChannelId !== request.channelId) {
-        const permalink = await client.chat
-          .getPermalink({ channel: request.channelId, message_ts: threadTs ?? cardTs })
-          .then(
-            (r) => r.permalink,
-            () => undefined,
-          );
-        const mirror = approvalCard(request, { ...options, threadPermalink: permalink });
+        const mirror = await copy(cardTs);
         if (request.financeCardTs) {
           await client.chat.update({ channel: financeChannelId, ts: request.financeCardTs, ...mirror });
         } else {
@@ -92,6 +110,7 @@ export function createSlackDelivery({ client, db, clock, testMode, financeChanne
           await recordCardLocation(db, request.id, { financeCardTs: posted.ts ?? null });
         }
       }
+      if (cardTs && approverDms) await approverDms.update(request, () => copy(cardTs));
       // An update_card before the card exists needs nothing: the post renders the latest state.
       return { ok: true };
     } catch (error) {

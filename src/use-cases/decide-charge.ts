@@ -1,4 +1,4 @@
-import { mayDecide } from '../domain/authorization.js';
+import { type Clicker, mayDecide } from '../domain/authorization.js';
 import { type ChargeRequest, moneyOf } from '../domain/charge-request.js';
 import { describeStatus } from '../domain/charge-status.js';
 import { approvalsRequired } from '../domain/policy.js';
@@ -19,15 +19,24 @@ export interface DecisionClick {
   readonly userId: string;
 }
 
+/** Who is deciding: an approver, or an escalation contact (who may decide requests escalated to them). */
+async function decider(deps: Pick<UseCaseDeps, 'approvers'>, userId: string): Promise<Clicker> {
+  if (await deps.approvers.isApprover(userId)) return { userId, isApprover: true };
+  return { userId, isApprover: false, isEscalationContact: await deps.approvers.isEscalationContact(userId) };
+}
+
+/** For the audit trail: a decision by an escalation contact says so. */
+const asWhom = (clicker: Clicker) => (clicker.isApprover ? {} : { as: 'escalation_contact' });
+
 /** Who clicked and whether the request is still where the card showed it. No writes. */
 function checkDecision(
   deps: Pick<UseCaseDeps, 'allowSelfApproval'>,
   request: ChargeRequest | undefined,
   click: DecisionClick,
-  isApprover: boolean,
+  clicker: Clicker,
 ): Result<{ request: ChargeRequest }> {
   if (!request) return refuse('not_found', 'That request no longer exists.');
-  const permission = mayDecide(request, { userId: click.userId, isApprover }, deps.allowSelfApproval);
+  const permission = mayDecide(request, clicker, deps.allowSelfApproval);
   if (!permission.ok) return permission;
   if (request.status !== 'pending_approval') {
     return refuse(
@@ -54,10 +63,10 @@ const decidedMeanwhile = (request: ChargeRequest): Refusal =>
  * compare-and-set. Then create the payment link.
  */
 export async function approveCharge(deps: UseCaseDeps, click: DecisionClick): Promise<ActionResult> {
-  const isApprover = await deps.approvers.isApprover(click.userId);
+  const clicker = await decider(deps, click.userId);
   const now = deps.clock.now();
   const outcome = await deps.db.transaction(async (tx): Promise<Result<{ message?: string; approved?: true }>> => {
-    const checked = checkDecision(deps, await lockChargeRequest(tx, click.requestId), click, isApprover);
+    const checked = checkDecision(deps, await lockChargeRequest(tx, click.requestId), click, clicker);
     if (!checked.ok) return checked;
     const { request } = checked;
     const money = moneyOf(request);
@@ -102,7 +111,7 @@ export async function approveCharge(deps: UseCaseDeps, click: DecisionClick): Pr
         fromStatus: request.status,
         toStatus: request.status,
         version: request.version,
-        details: { approvals, required },
+        details: { approvals, required, ...asWhom(clicker) },
       });
       await queueCardUpdate(tx, request.id, { type: 'approval_progress', by: click.userId, approvals, required });
       return {
@@ -118,7 +127,7 @@ export async function approveCharge(deps: UseCaseDeps, click: DecisionClick): Pr
         expected: { status: 'pending_approval', version: click.version },
         actor: click.userId,
         changes: { approvedAt: now },
-        details: { approvals, required },
+        details: { approvals, required, ...asWhom(clicker) },
       },
       [{ type: 'approved', by: click.userId }],
     );
@@ -140,9 +149,9 @@ export async function rejectCharge(
       { field: 'reason', message: 'Say why the request is rejected: the requester will read it.' },
     ]);
   }
-  const isApprover = await deps.approvers.isApprover(click.userId);
+  const clicker = await decider(deps, click.userId);
   return deps.db.transaction(async (tx): Promise<ActionResult> => {
-    const checked = checkDecision(deps, await lockChargeRequest(tx, click.requestId), click, isApprover);
+    const checked = checkDecision(deps, await lockChargeRequest(tx, click.requestId), click, clicker);
     if (!checked.ok) return checked;
     const { request } = checked;
     const moved = await transitionWithUpdates(
@@ -153,7 +162,7 @@ export async function rejectCharge(
         expected: { status: 'pending_approval', version: click.version },
         actor: click.userId,
         changes: { closedAt: deps.clock.now() },
-        details: { reason },
+        details: { reason, ...asWhom(clicker) },
       },
       [{ type: 'rejected', by: click.userId, reason }],
     );
@@ -175,6 +184,6 @@ export async function canDecide(deps: UseCaseDeps, click: DecisionClick): Promis
     deps,
     await findChargeRequest(deps.db, click.requestId),
     click,
-    await deps.approvers.isApprover(click.userId),
+    await decider(deps, click.userId),
   );
 }

@@ -144,11 +144,15 @@ export async function proposeCharge(
         currency: money.currency,
         flags,
         requesterWords: texts ? requesterWordsOf(texts) : null,
+        awaitingApprovalSince: now,
       },
       context.requesterId,
       { source: context.source, flags },
     );
-    await enqueue(tx, [{ kind: 'post_card', requestId: created.id }]);
+    await enqueue(tx, [
+      { kind: 'post_card', requestId: created.id },
+      { kind: 'dm_card', requestId: created.id, occasion: approvalOccasion(created), to: 'approvers' },
+    ]);
     return { ok: true, request: created, created: true };
   });
 }
@@ -162,6 +166,9 @@ function alreadyProposed(existing: ChargeRequest): AlreadyProposed {
     existing: existing.reference,
   };
 }
+
+/** The DM occasion of a version's request for approval: each approver gets one DM per version asked for. */
+export const approvalOccasion = (request: Pick<ChargeRequest, 'version'>) => `approval:v${request.version}`;
 
 /**
  * Changes a pending request as a new version ("make it 1,500 instead"). The compare-and-set on the

@@ -1,6 +1,8 @@
 import type { Tx } from '../db/sql.js';
+import type { ChargeRequest } from '../domain/charge-request.js';
 import type { ChargeAction } from '../domain/charge-status.js';
-import { type PaymentFact, planPaymentSteps } from '../domain/payment-events.js';
+import type { ChargeFlag } from '../domain/flags.js';
+import { AFTER_LINK_EXPIRY, type PaymentFact, planPaymentSteps } from '../domain/payment-events.js';
 import type { AppliedEvent } from '../inbox/worker.js';
 import type { ThreadNotice } from '../outbox/items.js';
 import { appendAudit } from '../persistence/audit.js';
@@ -46,6 +48,11 @@ export async function recordPaymentEvent(
     notices.push({ type: 'disputed', reason: fact.reason });
   }
 
+  // Money that arrives after the link expired is recorded all the same, and flagged.
+  const expiry = {
+    afterExpiry: AFTER_LINK_EXPIRY.includes(current.status),
+    withdrawn: current.status === 'pending_approval',
+  };
   for (const step of planPaymentSteps(current.status, current.refundedMinor, fact)) {
     const wasCanceled = current.status === 'canceled';
     const moved = await transitionChargeRequest(tx, {
@@ -53,12 +60,13 @@ export async function recordPaymentEvent(
       action: step.action,
       expected: { status: current.status, version: current.version },
       actor: 'stripe',
-      changes: changesFor(step.action, fact),
+      changes: changesFor(step.action, fact, current, expiry.afterExpiry),
       details: { eventId, fact: fact.kind },
     });
     if (!moved.ok) throw new Error(`payment transition ${step.action} failed under lock: ${moved.message}`);
     current = moved.request;
-    notices.push(noticeFor(step.action, fact, current, wasCanceled));
+    // Withdrawing the new version is told in the payment's notice.
+    if (step.action !== 'cancel') notices.push(noticeFor(step.action, fact, current, wasCanceled, expiry));
   }
   if (notices.length === 0) return 'no_change';
   await queueCardUpdate(tx, requestId, ...notices);
@@ -90,7 +98,12 @@ export async function applyStripeEvent(
   return { outcome, requestId: outcome === 'not_ours' ? null : requestId };
 }
 
-function changesFor(action: ChargeAction, fact: PaymentFact): TransitionChanges {
+function changesFor(
+  action: ChargeAction,
+  fact: PaymentFact,
+  request: ChargeRequest,
+  afterExpiry: boolean,
+): TransitionChanges {
   if (fact.kind === 'disputed') return {};
   const p = fact.payment;
   switch (action) {
@@ -100,6 +113,7 @@ function changesFor(action: ChargeAction, fact: PaymentFact): TransitionChanges 
         payerEmail: p.payerEmail,
         paymentIntentId: p.paymentIntentId,
         paidAt: p.at,
+        ...(afterExpiry ? { flags: [...request.flags, paidAfterExpiry(request)] } : {}),
       };
     case 'start_async_payment':
       return { paymentIntentId: p.paymentIntentId };
@@ -111,11 +125,19 @@ function changesFor(action: ChargeAction, fact: PaymentFact): TransitionChanges 
   }
 }
 
+function paidAfterExpiry(request: ChargeRequest): ChargeFlag {
+  return {
+    code: 'paid_after_expiry',
+    facts: request.paymentLinkId ? { paymentLinkId: request.paymentLinkId } : {},
+  };
+}
+
 function noticeFor(
   action: ChargeAction,
   fact: PaymentFact,
   request: { amountMinor: bigint; currency: string },
   wasCanceled: boolean,
+  expiry: { afterExpiry: boolean; withdrawn: boolean },
 ): ThreadNotice {
   if (fact.kind === 'disputed') return { type: 'disputed', reason: fact.reason };
   const p = fact.payment;
@@ -128,6 +150,7 @@ function noticeFor(
         payer: p.payerEmail ?? p.payerName,
         mismatch: p.amountMinor !== request.amountMinor || (p.currency !== null && p.currency !== request.currency),
         afterCancel: wasCanceled,
+        ...(expiry.afterExpiry ? expiry : {}),
       };
     case 'start_async_payment':
       return { type: 'payment_processing' };

@@ -25,12 +25,24 @@ describe('charge status machine', () => {
     ['link_created', 'cancel', 'canceled'],
     ['paid', 'refund_partially', 'partially_refunded'],
     ['partially_refunded', 'refund_fully', 'refunded'],
+    ['pending_approval', 'expire', 'expired'],
+    ['link_created', 'expire_link', 'link_expired'],
+    ['payment_failed', 'expire_link', 'link_expired'],
+    ['link_expired', 'record_payment', 'paid'],
   ] as const)('%s --%s--> %s', (from, action, to) => {
     expect(checkTransition(from, action)).toEqual({ ok: true, to, newVersion: false });
   });
 
   test('an edit keeps the request pending and makes a new version', () => {
     expect(checkTransition('pending_approval', 'edit')).toEqual({ ok: true, to: 'pending_approval', newVersion: true });
+  });
+
+  test('asking again after the link expired makes a new version that waits for approval again', () => {
+    expect(checkTransition('link_expired', 'request_again')).toEqual({
+      ok: true,
+      to: 'pending_approval',
+      newVersion: true,
+    });
   });
 
   test.each([
@@ -44,6 +56,12 @@ describe('charge status machine', () => {
     ['pending_approval', 'record_payment'],
     ['refunded', 'refund_partially'],
     ['link_created', 'retry_link'],
+    ['expired', 'approve'],
+    ['expired', 'request_again'],
+    ['link_expired', 'approve'],
+    ['link_expired', 'create_link'],
+    ['payment_processing', 'expire_link'],
+    ['approved', 'expire'],
   ] as const)('%s cannot %s', (from, action) => {
     const result = checkTransition(from, action);
     expect(result.ok).toBe(false);
@@ -55,7 +73,20 @@ describe('charge status machine', () => {
     const reachableFromPending = actions
       .map((a) => checkTransition('pending_approval', a))
       .flatMap((r) => (r.ok ? [r.to] : []));
-    expect(new Set(reachableFromPending)).toEqual(new Set(['pending_approval', 'approved', 'rejected', 'canceled']));
+    expect(new Set(reachableFromPending)).toEqual(
+      new Set(['pending_approval', 'approved', 'rejected', 'canceled', 'expired']),
+    );
+  });
+
+  test('a timeout never approves: the moves made by time (expire, expire_link) lead away from money', () => {
+    expect(TRANSITIONS.expire.to).toBe('expired');
+    expect(TRANSITIONS.expire_link.to).toBe('link_expired');
+    // What an expired link can become again: only a new version waiting for a person, or a recorded payment.
+    const fromLinkExpired = actions.flatMap((a) => {
+      const r = checkTransition('link_expired', a);
+      return r.ok ? [r.to] : [];
+    });
+    expect(new Set(fromLinkExpired)).toEqual(new Set(['pending_approval', 'paid']));
   });
 
   test('terminal statuses have no way out', () => {

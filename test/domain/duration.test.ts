@@ -9,6 +9,7 @@ describe('durations', () => {
     ['4h', 14_400_000],
     ['30d', 2_592_000_000],
     [' 2H ', 7_200_000],
+    ['1s', 1_000],
   ])('"%s" is %d ms, with no minimum', (text, ms) => {
     expect(parseDuration(text)).toEqual({ ok: true, ms });
   });
@@ -42,5 +43,7 @@ describe('durations', () => {
     expect(checkIntervalMs([4 * 3_600_000, 0])).toBe(30_000);
     expect(checkIntervalMs([5_000, 3_600_000])).toBe(5_000);
     expect(checkIntervalMs([10])).toBe(1_000);
+    expect(checkIntervalMs([0])).toBe(30_000);
+    expect(formatDuration(86_400_000)).toBe('1d');
   });
 });

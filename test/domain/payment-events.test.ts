@@ -87,13 +87,42 @@ describe('planPaymentSteps', () => {
     expect(run(['paid'], 'canceled').status).toBe('paid');
   });
 
-  test('no fact moves money before a link exists', () => {
-    for (const from of ['pending_approval', 'approved', 'rejected'] as const) {
+  test('no fact moves a request that never had a link (approved, rejected, expired undecided)', () => {
+    for (const from of ['approved', 'rejected', 'expired'] as const) {
       for (const fact of Object.values(FACTS)) expect(planPaymentSteps(from, 0n, fact)).toEqual([]);
     }
   });
 
   test('a dispute alone plans no status move (it is recorded beside the status)', () => {
     expect(planPaymentSteps('paid', 0n, FACTS.disputed)).toEqual([]);
+  });
+});
+
+const paid: PaymentFact = FACTS.paid;
+const refunded: PaymentFact = FACTS.full;
+const actions = (steps: { action: string }[]) => steps.map((s) => s.action);
+
+describe('payments after a link expired', () => {
+  test('when a checkout opened before the expiry is paid, then the payment is recorded', () => {
+    expect(actions(planPaymentSteps('link_expired', 0n, paid))).toEqual(['record_payment']);
+    expect(actions(planPaymentSteps('link_expired', 0n, { kind: 'async_payment_succeeded', payment }))).toEqual([
+      'record_payment',
+    ]);
+    expect(actions(planPaymentSteps('link_expired', 0n, refunded))).toEqual(['record_payment', 'refund_fully']);
+  });
+
+  test('when the requester already asked again, then the new version is withdrawn and the payment recorded', () => {
+    expect(actions(planPaymentSteps('pending_approval', 0n, paid))).toEqual(['cancel', 'record_payment']);
+    expect(actions(planPaymentSteps('pending_approval', 0n, refunded))).toEqual([
+      'cancel',
+      'record_payment',
+      'refund_fully',
+    ]);
+  });
+
+  test('an expired request (never approved, never linked) takes no payment, and failures change nothing', () => {
+    expect(planPaymentSteps('expired', 0n, paid)).toEqual([]);
+    expect(planPaymentSteps('link_expired', 0n, { kind: 'async_payment_failed', payment })).toEqual([]);
+    expect(planPaymentSteps('link_expired', 0n, { ...paid, paymentStatus: 'unpaid' } as PaymentFact)).toEqual([]);
   });
 });

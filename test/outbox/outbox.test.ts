@@ -7,14 +7,17 @@ import { stopAfterEach } from '../support/lifecycle.js';
 
 const stopLater = stopAfterEach();
 
-const outbox = (url: string) => query(url, 'SELECT kind, status, attempts, last_error FROM slack_outbox ORDER BY id');
+// These tests follow the card through the outbox; approvers' DMs have their own (test/slack/approver-dms.test.ts).
+const outbox = (url: string) =>
+  query(url, `SELECT kind, status, attempts, last_error FROM slack_outbox WHERE kind <> 'dm_card' ORDER BY id`);
+const CARDS_IN_CHANNELS = { APPROVAL_NOTIFY: 'channel' };
 
 describe('Slack updates through the outbox', () => {
   test('when Slack answers 500 and then 429 with Retry-After, then the card is delivered once after recovery', async () => {
     const slack = stopLater(await startFakeSlack());
     slack.failNext('chat.postMessage', { status: 500 });
     slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
-    const t = stopLater(await startTestApp({ slack }));
+    const t = stopLater(await startTestApp({ slack, env: CARDS_IN_CHANNELS }));
     await t.postCommand({ text: 'new 50 USD Acme Corp' });
     const started = Date.now();
     await slack.waitForCall('chat.postMessage', (c) => Array.isArray(c.args.blocks), 15_000);
@@ -32,7 +35,7 @@ describe('Slack updates through the outbox', () => {
   test('when Slack says the channel is gone, then the update is abandoned at once and logged, not retried forever', async () => {
     const slack = stopLater(await startFakeSlack());
     slack.failNext('chat.postMessage', { error: 'channel_not_found' });
-    const t = stopLater(await startTestApp({ slack }));
+    const t = stopLater(await startTestApp({ slack, env: CARDS_IN_CHANNELS }));
     await t.postCommand({ text: 'new 50 USD Acme Corp' });
     const rows = await eventually(async () => {
       const r = await outbox(t.databaseUrl);
@@ -45,7 +48,7 @@ describe('Slack updates through the outbox', () => {
     const slack = stopLater(await startFakeSlack());
     // Slack is down while the first instance runs: every post fails, the item stays queued.
     for (let i = 0; i < 20; i++) slack.failNext('chat.postMessage', { status: 500 });
-    const first = await startTestApp({ slack });
+    const first = await startTestApp({ slack, env: CARDS_IN_CHANNELS });
     await first.postCommand({ text: 'new 75 USD Acme Corp' });
     await slack.waitForCall('chat.postMessage!failed');
     await first.stop();
@@ -54,7 +57,7 @@ describe('Slack updates through the outbox', () => {
 
     slack.calls.length = 0;
     slack.clearFailures(); // Slack is back
-    const t = stopLater(await startTestApp({ slack, databaseUrl: first.databaseUrl }));
+    const t = stopLater(await startTestApp({ slack, databaseUrl: first.databaseUrl, env: CARDS_IN_CHANNELS }));
     await slack.waitForCall('chat.postMessage', (c) => Array.isArray(c.args.blocks));
     await eventually(
       async () => ((await outbox(t.databaseUrl))[0]?.status === 'delivered' ? true : undefined),
@@ -64,7 +67,7 @@ describe('Slack updates through the outbox', () => {
     expect(slack.callsOf('chat.postMessage').filter((c) => Array.isArray(c.args.blocks))).toHaveLength(1);
   });
 
-  test('when two instances share the database, then each queued update is delivered exactly once', async () => {
+  test('when two instances share the database, then each queued update (cards and approvers’ DMs) is delivered exactly once', async () => {
     const slack = stopLater(await startFakeSlack());
     const first = stopLater(await startTestApp({ slack }));
     const second = stopLater(await startTestApp({ slack, databaseUrl: first.databaseUrl }));
@@ -73,10 +76,15 @@ describe('Slack updates through the outbox', () => {
         (i % 2 ? first : second).postCommand({ text: `new ${50 + i} USD Customer ${i}` }),
       ),
     );
-    const cards = () => slack.callsOf('chat.postMessage').filter((c) => Array.isArray(c.args.blocks));
-    await eventually(() => (cards().length >= 12 ? true : undefined), '12 cards');
+    const posts = () => slack.callsOf('chat.postMessage').filter((c) => Array.isArray(c.args.blocks));
+    const cards = () => posts().filter((c) => c.args.channel === 'C0SALES');
+    const dms = () => posts().filter((c) => String(c.args.channel).startsWith('D'));
+    await eventually(() => (cards().length >= 12 && dms().length >= 36 ? true : undefined), '12 cards, 36 DMs');
     await Promise.all([settled(first), settled(second)]);
     expect(cards()).toHaveLength(12);
     expect(new Set(cards().map((c) => String(c.args.text).split(':')[0])).size).toBe(12);
+    // Each of the three approvers once per request.
+    expect(dms()).toHaveLength(36);
+    expect(new Set(dms().map((c) => `${String(c.args.channel)} ${String(c.args.text).split(':')[0]}`)).size).toBe(36);
   });
 });

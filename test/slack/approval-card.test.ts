@@ -67,6 +67,20 @@ describe('approval card', () => {
     expect(JSON.stringify(blocks[0])).toContain('Charge request CR-1042 · TEST MODE');
   });
 
+  test('an expired request has no buttons; an expired link offers only Request again', () => {
+    const expired = approvalCard({ ...request, status: 'expired' });
+    expect(expired.blocks.some((b) => b.type === 'actions')).toBe(false);
+    expect(JSON.stringify(expired.blocks)).toContain('Nobody approved or rejected this in time, so it expired.');
+    const decisions = [{ approverId: 'U0FIN', decision: 'approved' as const, reason: null }];
+    const linkExpired = approvalCard({ ...request, status: 'link_expired' }, { decisions });
+    expect(linkExpired.blocks.find((b) => b.type === 'actions')).toMatchObject({
+      elements: [{ action_id: CARD_ACTIONS.requestAgain, text: { text: 'Request again' }, value: `${request.id}:1` }],
+    });
+    expect(JSON.stringify(linkExpired.blocks)).toContain(
+      'Approved by <@U0FIN>, but the payment link expired unpaid and no longer accepts payments.',
+    );
+  });
+
   test('button values are identifiers only and parse back strictly', () => {
     expect(parseCardButtonValue(cardButtonValue(request))).toEqual({ id: request.id, version: 1 });
     for (const bad of [undefined, '', 'x:1', `${request.id}`, `${request.id}:1:approve`, '{"amount":1}']) {

@@ -1,10 +1,12 @@
 import { type AppOptions, type RunningApp, startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import type { Clock } from '../../src/domain/clock.js';
 import type { Logger } from '../../src/logger.js';
 import { createEmptyDatabase, silentLogger } from './database.js';
 import { type FakeOpenAI, type ModelScript, startFakeOpenAI } from './fake-openai.js';
 import { type FakeSlack, slackSignature, slashCommandFields, startFakeSlack } from './fake-slack.js';
 import type { FakeStripe } from './fake-stripe.js';
+import { eventually } from './http-fake.js';
 
 export const SIGNING_SECRET = '0123456789abcdef0123456789abcdef';
 
@@ -20,6 +22,8 @@ export interface TestApp {
   postCommand(fields: Record<string, string>): Promise<Response>;
   /** POSTs an interactivity payload (block_actions, view_submission), form-encoded and signed. */
   postInteraction(payload: unknown): Promise<Response>;
+  /** One run of the workflow timers (reminders, escalation, expiry), waiting its turn if one is running. */
+  tick(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -33,6 +37,13 @@ export interface TestAppOptions {
   readonly logger?: Logger;
   /** Overrides of the app's timing options (poll intervals, sweeps) and its clock. */
   readonly app?: AppOptions;
+  /** Where the app's "now" comes from: a FakeClock moves time without waiting. */
+  readonly clock?: Clock;
+  /**
+   * How often the workflow timers run by themselves. Default: once at startup, then only when a test
+   * calls tick(); `'app'`: as the app would schedule them.
+   */
+  readonly workflowCheckMs?: number | 'app';
 }
 
 export const APPROVERS = ['U0FIN1', 'U0FIN2', 'U0FIN3'];
@@ -58,6 +69,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     outboxPollMs: 100,
     linkSweepMs: 250,
     linkSweepAfterSeconds: 1,
+    clock: options.clock,
+    workflowCheckMs: options.workflowCheckMs === 'app' ? undefined : (options.workflowCheckMs ?? 3_600_000),
     ...options.app,
   });
   const base = `http://127.0.0.1:${app.port}`;
@@ -81,6 +94,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       ),
     postInteraction: (payload) =>
       post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded'),
+    async tick() {
+      // Another run (this instance's own, or another instance's) holds the job's lock: wait for it to end.
+      await eventually(async () => ((await app.runWorkflowTimers()) ? true : undefined), 'a workflow timers run');
+    },
     async stop() {
       await app.stop();
       if (!options.slack) await slack.close();

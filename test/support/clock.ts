@@ -20,3 +20,15 @@ export class FakeClock implements Clock {
     this.current = at.getTime();
   }
 }
+
+/** The first Monday at `hour`:00 UTC at least a day after `after`: a working day ahead of the real clock. */
+export function nextMondayAt(hour: number, after: Date = new Date()): Date {
+  const at = new Date(after.getTime() + 86_400_000);
+  at.setUTCHours(hour, 0, 0, 0);
+  while (at.getUTCDay() !== 1) at.setUTCDate(at.getUTCDate() + 1);
+  return at;
+}
+
+export const SECOND = 1_000;
+export const HOUR = 3_600_000;
+export const DAY = 86_400_000;

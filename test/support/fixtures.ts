@@ -55,6 +55,8 @@ export function chargeRequestFixture(overrides: Partial<ChargeRequest> = {}): Ch
     linkCreatedAt: null,
     paidAt: null,
     closedAt: null,
+    awaitingApprovalSince: new Date('2026-11-01T10:00:00Z'),
+    escalatedAt: null,
     ...overrides,
   };
 }

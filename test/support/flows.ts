@@ -81,3 +81,15 @@ export async function settled(app: TestApp): Promise<void> {
     return row?.waiting === 0 ? true : undefined;
   }, 'nothing left to do (listeners idle, queues drained)');
 }
+
+/** Cards the bot posted by DM to `userId` (fake Slack's DM channel is `D` + the user id). */
+export const dmCardsTo = (app: TestApp, userId: string) =>
+  app.slack.callsOf('chat.postMessage').filter((c) => c.args.channel === `D${userId}` && Array.isArray(c.args.blocks));
+
+/** The audit actions of a request, oldest first. */
+export const auditOf = (app: TestApp, id: string) =>
+  query<{ action: string; actor: string; details: Record<string, unknown> }>(
+    app.databaseUrl,
+    'SELECT action, actor, details FROM audit_events WHERE charge_request_id = $1 ORDER BY id',
+    [id],
+  );

@@ -14,6 +14,7 @@ export const CARD_ACTIONS = {
   edit: 'charge_edit',
   cancel: 'charge_cancel',
   retry: 'charge_retry_link',
+  requestAgain: 'charge_request_again',
 } as const;
 
 /**
@@ -98,6 +99,10 @@ function progressLine(request: ChargeRequest, options: CardOptions): string | un
     }
     case 'link_failed':
       return `:warning: ${by}, but Stripe could not create the link: ${escapeText(request.lastError ?? 'unknown error', 500)}`;
+    case 'link_expired':
+      return `:hourglass: ${by}, but the payment link expired unpaid and no longer accepts payments. The requester can ask again.`;
+    case 'expired':
+      return ':hourglass: Nobody approved or rejected this in time, so it expired. Nothing will be charged.';
     case 'rejected':
       return rejected
         ? `:no_entry: Rejected by ${mention(rejected.approverId)}: ${escapeText(rejected.reason ?? '', 1000)}`
@@ -155,6 +160,8 @@ const STATUS_EMOJI: Record<ChargeStatus, string> = {
   refunded: ':leftwards_arrow_with_hook:',
   rejected: ':no_entry:',
   canceled: ':heavy_multiplication_x:',
+  expired: ':hourglass:',
+  link_expired: ':hourglass:',
 };
 
 /** "amount: $1,200.00 USD → *$1,500.00 USD*", with both values escaped (they may be user text). */
@@ -252,6 +259,12 @@ export function approvalCard(
       type: 'actions',
       block_id: `card_actions:${request.id}`,
       elements: [button(CARD_ACTIONS.retry, 'Retry payment link', value, 'primary'), cancel],
+    });
+  } else if (request.status === 'link_expired') {
+    blocks.push({
+      type: 'actions',
+      block_id: `card_actions:${request.id}`,
+      elements: [button(CARD_ACTIONS.requestAgain, 'Request again', value, 'primary')],
     });
   } else if (['approved', 'link_created', 'payment_failed'].includes(request.status)) {
     blocks.push({ type: 'actions', block_id: `card_actions:${request.id}`, elements: [cancel] });

@@ -32,7 +32,12 @@ export function threadNoticeText(request: ChargeRequest, notice: ThreadNotice): 
         notice.mismatch
           ? `:warning: Stripe received ${received}, but ${amount} was approved; finance should check it.`
           : '',
-        notice.afterCancel ? ':warning: The request had been canceled; consider refunding the payment.' : '',
+        notice.afterCancel && !notice.withdrawn
+          ? ':warning: The request had been canceled; consider refunding the payment.'
+          : '',
+        notice.afterExpiry
+          ? `:warning: The payment link had expired; the customer completed a checkout opened before. Flagged \`paid_after_expiry\`${notice.withdrawn ? ', and the new version waiting for approval is withdrawn' : ''}.`
+          : '',
       ].filter(Boolean);
       return [`Paid ✅ ${request.reference}: ${received} received${payer}.`, ...warnings].join('\n');
     }
@@ -44,5 +49,11 @@ export function threadNoticeText(request: ChargeRequest, notice: ThreadNotice): 
       return `:leftwards_arrow_with_hook: ${request.reference} was ${notice.full ? 'fully' : 'partially'} refunded (${formatMoney({ amountMinor: BigInt(notice.amountMinor), currency: request.currency })} in total).`;
     case 'disputed':
       return `:rotating_light: The customer disputed the payment for ${request.reference} (${escapeText(notice.reason, 100)}). Finance should respond in the Stripe Dashboard.`;
+    case 'expired':
+      return `:hourglass: ${mention(request.requesterId)} ${request.reference} (${amount}) expired: nobody approved or rejected it within ${notice.after}. Nothing will be charged; ask again if it is still needed.`;
+    case 'link_expired':
+      return `:hourglass: The payment link for ${request.reference} (${amount}) was not paid within ${notice.after} and no longer accepts payments. ${mention(request.requesterId)} can press *Request again* on the card; it then needs approval again.`;
+    case 'requested_again':
+      return `:arrows_counterclockwise: ${mention(notice.by)} asked for ${request.reference} (${amount}) again: version ${notice.version} needs approval again.`;
   }
 }

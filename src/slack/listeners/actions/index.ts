@@ -5,6 +5,7 @@ import { approveCharge, canDecide } from '../../../use-cases/decide-charge.js';
 import type { ActionResult } from '../../../use-cases/deps.js';
 import { canEdit } from '../../../use-cases/edit-charge.js';
 import { retryPaymentLink } from '../../../use-cases/payment-link.js';
+import { requestAgain } from '../../../use-cases/request-again.js';
 import { CARD_ACTIONS, parseCardButtonValue } from '../../blocks/approval-card.js';
 import { editModal, rejectModal } from '../../blocks/modals.js';
 import type { SlackDeps } from '../../deps.js';
@@ -55,6 +56,7 @@ export function registerActions(app: App, deps: SlackDeps): void {
   on(CARD_ACTIONS.approve, (click) => approveCharge(useCases, click));
   on(CARD_ACTIONS.cancel, (click) => cancelCharge(useCases, click));
   on(CARD_ACTIONS.retry, (click) => retryPaymentLink(useCases, click));
+  on(CARD_ACTIONS.requestAgain, (click) => requestAgain(useCases, click));
 
   on(CARD_ACTIONS.reject, async (click, { triggerId }) => {
     const allowed = await canDecide(useCases, click);

@@ -53,8 +53,8 @@ export const ephemeral = (app: TestApp, responseId: string) =>
     .then((c) => String(c.args.text));
 
 /** Proposes and approves a request; resolves once its payment link exists. */
-export async function approvedWithLink(app: TestApp) {
-  const request = await propose(app);
+export async function approvedWithLink(app: TestApp, text?: string) {
+  const request = await propose(app, text);
   await click(app, CARD_ACTIONS.approve, `${request.id}:1`, APPROVERS[0] ?? '');
   await waitForStatus(app, request.id, 'link_created');
   const [row] = await query<{ payment_link_id: string }>(

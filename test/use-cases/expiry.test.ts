@@ -176,7 +176,7 @@ describe('LINK_EXPIRES_AFTER', () => {
     const clock = new FakeClock(nextMondayAt(10));
     const t = await start(clock, { env: { LINK_EXPIRES_AFTER: '1d' } });
     const expiredOnly = await approvedWithLink(t);
-    const askedAgain = await approvedWithLink(t);
+    const askedAgain = await approvedWithLink(t, 'new 1,200 USD Globex — Q3 onboarding workshop');
     clock.advance(DAY);
     await tickAndSettle(t);
     await click(t, CARD_ACTIONS.requestAgain, `${askedAgain.id}:1`, REQUESTER);

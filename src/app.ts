@@ -86,6 +86,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
           testMode: isTestMode(config.stripe),
           financeChannelId: config.financeChannelId,
           policy,
+          timezone: config.reports.timezone,
         }),
         logger,
         pollMs: options.outboxPollMs,

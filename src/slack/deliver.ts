@@ -33,10 +33,20 @@ export interface SlackDeliveryOptions {
   readonly financeChannelId?: string;
   /** Cards of pending requests show which spending rules apply. */
   readonly policy?: PolicySettings;
+  /** REPORT_TIMEZONE: cards say who did what and when in this zone. */
+  readonly timezone: string;
 }
 
 /** Delivers one outbox item to Slack, rendering cards from the database as they are now. */
-export function createSlackDelivery({ client, db, clock, testMode, financeChannelId, policy }: SlackDeliveryOptions) {
+export function createSlackDelivery({
+  client,
+  db,
+  clock,
+  testMode,
+  financeChannelId,
+  policy,
+  timezone,
+}: SlackDeliveryOptions) {
   return async (item: OutboxItem): Promise<DeliveryOutcome> => {
     const request = await findChargeRequest(db, item.requestId);
     if (!request) return { ok: false, retry: false, error: `charge request ${item.requestId} not found` };
@@ -53,6 +63,7 @@ export function createSlackDelivery({ client, db, clock, testMode, financeChanne
       }
       const options = {
         testMode,
+        timezone,
         changes: await findEditChanges(db, request.id, request.version),
         decisions: await listDecisions(db, request.id, request.version),
         policy:
@@ -82,7 +93,7 @@ export function createSlackDelivery({ client, db, clock, testMode, financeChanne
             (r) => r.permalink,
             () => undefined,
           );
-        const mirror = approvalCard(request, { ...options, threadPermalink: permalink });
+        const mirror = approvalCard(request, { ...options, mirror: { threadPermalink: permalink } });
         if (request.financeCardTs) {
           await client.chat.update({ channel: financeChannelId, ts: request.financeCardTs, ...mirror });
         } else {

@@ -1,12 +1,13 @@
-import { mayDecide } from '../domain/authorization.js';
+import { countedApprover, mayDecide } from '../domain/authorization.js';
 import { type ChargeRequest, moneyOf } from '../domain/charge-request.js';
 import { describeStatus } from '../domain/charge-status.js';
 import { approvalsRequired } from '../domain/policy.js';
 import { type Refusal, type Result, refuse } from '../errors.js';
-import { countApprovals, recordDecisionOnce } from '../persistence/approvals.js';
+import { countApprovals, findDecision, recordDecisionOnce } from '../persistence/approvals.js';
 import { appendAudit } from '../persistence/audit.js';
 import { findChargeRequest, lockChargeRequest } from '../persistence/charge-requests.js';
 import { queueCardUpdate } from '../persistence/outbox.js';
+import { type ActingClicker, delegationDetails, resolveClicker } from './acting-approver.js';
 import type { ActionResult, UseCaseDeps } from './deps.js';
 import { enforcePolicy } from './enforce-policy.js';
 import { issuePaymentLink } from './payment-link.js';
@@ -24,10 +25,10 @@ function checkDecision(
   deps: Pick<UseCaseDeps, 'allowSelfApproval'>,
   request: ChargeRequest | undefined,
   click: DecisionClick,
-  isApprover: boolean,
+  clicker: ActingClicker,
 ): Result<{ request: ChargeRequest }> {
   if (!request) return refuse('not_found', 'That request no longer exists.');
-  const permission = mayDecide(request, { userId: click.userId, isApprover }, deps.allowSelfApproval);
+  const permission = mayDecide(request, clicker, deps.allowSelfApproval);
   if (!permission.ok) return permission;
   if (request.status !== 'pending_approval') {
     return refuse(
@@ -47,17 +48,32 @@ function checkDecision(
 const decidedMeanwhile = (request: ChargeRequest): Refusal =>
   refuse('conflict', `${request.reference} was decided by someone else a moment ago. Nothing was changed.`);
 
+/** Why a second approval by the same approver (in person or through their delegate) does not count. */
+async function alreadyApproved(tx: Parameters<typeof findDecision>[0], request: ChargeRequest, clicker: ActingClicker) {
+  const existing = await findDecision(tx, request.id, request.version, countedApprover(clicker));
+  const what = `version ${request.version} of ${request.reference}`;
+  const message = clicker.actingFor
+    ? `The approver you stand in for has already approved ${what}, and the two of you count as one approver. Another approver must approve it too.`
+    : existing?.delegateId
+      ? `Your delegate already approved ${what} for you, and the two of you count as one approver. Another approver must approve it too.`
+      : `You already approved ${what}; another approver must approve it too.`;
+  return refuse('already_done', message);
+}
+
 /**
- * Approve. In one transaction: lock the request, check the clicker and the version, re-check the
- * spending policy under budget locks (budgets move between proposal and approval), record the
- * decision, and once enough distinct approvers have approved this version, move to `approved` by
+ * Approve. In one transaction: lock the request, resolve who the clicker acts as (an approver, or a
+ * delegate standing in for one), check them and the version, re-check the spending policy under
+ * budget locks (budgets move between proposal and approval), record the decision of the approver who
+ * counts, and once enough distinct approvers have approved this version, move to `approved` by
  * compare-and-set. Then create the payment link.
  */
 export async function approveCharge(deps: UseCaseDeps, click: DecisionClick): Promise<ActionResult> {
   const isApprover = await deps.approvers.isApprover(click.userId);
   const now = deps.clock.now();
   const outcome = await deps.db.transaction(async (tx): Promise<Result<{ message?: string; approved?: true }>> => {
-    const checked = checkDecision(deps, await lockChargeRequest(tx, click.requestId), click, isApprover);
+    const locked = await lockChargeRequest(tx, click.requestId);
+    const clicker = await resolveClicker(deps, tx, click.userId, now, { lock: true, isApprover });
+    const checked = checkDecision(deps, locked, click, clicker);
     if (!checked.ok) return checked;
     const { request } = checked;
     const money = moneyOf(request);
@@ -83,17 +99,15 @@ export async function approveCharge(deps: UseCaseDeps, click: DecisionClick): Pr
     const recorded = await recordDecisionOnce(tx, {
       chargeRequestId: request.id,
       version: request.version,
-      approverId: click.userId,
+      approverId: countedApprover(clicker),
+      delegateId: clicker.actingFor ? click.userId : null,
       decision: 'approved',
       reason: null,
+      at: now,
     });
-    if (!recorded) {
-      return refuse(
-        'already_done',
-        `You already approved version ${request.version} of ${request.reference}; another approver must approve it too.`,
-      );
-    }
+    if (!recorded) return alreadyApproved(tx, request, clicker);
     const approvals = await countApprovals(tx, request.id, request.version, required > 1 ? request.requesterId : null);
+    const onBehalfOf = clicker.actingFor;
     if (approvals < required) {
       await appendAudit(tx, {
         chargeRequestId: request.id,
@@ -102,9 +116,15 @@ export async function approveCharge(deps: UseCaseDeps, click: DecisionClick): Pr
         fromStatus: request.status,
         toStatus: request.status,
         version: request.version,
-        details: { approvals, required },
+        details: { approvals, required, ...delegationDetails(clicker) },
       });
-      await queueCardUpdate(tx, request.id, { type: 'approval_progress', by: click.userId, approvals, required });
+      await queueCardUpdate(tx, request.id, {
+        type: 'approval_progress',
+        by: click.userId,
+        ...(onBehalfOf ? { onBehalfOf } : {}),
+        approvals,
+        required,
+      });
       return {
         ok: true,
         message: `Your approval is recorded (${approvals} of ${required}). Another approver must approve ${request.reference} too.`,
@@ -118,9 +138,9 @@ export async function approveCharge(deps: UseCaseDeps, click: DecisionClick): Pr
         expected: { status: 'pending_approval', version: click.version },
         actor: click.userId,
         changes: { approvedAt: now },
-        details: { approvals, required },
+        details: { approvals, required, ...delegationDetails(clicker) },
       },
-      [{ type: 'approved', by: click.userId }],
+      [{ type: 'approved', by: click.userId, ...(onBehalfOf ? { onBehalfOf } : {}) }],
     );
     return moved.ok ? { ok: true, approved: true } : decidedMeanwhile(request);
   });
@@ -141,10 +161,14 @@ export async function rejectCharge(
     ]);
   }
   const isApprover = await deps.approvers.isApprover(click.userId);
+  const now = deps.clock.now();
   return deps.db.transaction(async (tx): Promise<ActionResult> => {
-    const checked = checkDecision(deps, await lockChargeRequest(tx, click.requestId), click, isApprover);
+    const locked = await lockChargeRequest(tx, click.requestId);
+    const clicker = await resolveClicker(deps, tx, click.userId, now, { lock: true, isApprover });
+    const checked = checkDecision(deps, locked, click, clicker);
     if (!checked.ok) return checked;
     const { request } = checked;
+    const onBehalfOf = clicker.actingFor;
     const moved = await transitionWithUpdates(
       tx,
       {
@@ -152,18 +176,20 @@ export async function rejectCharge(
         action: 'reject',
         expected: { status: 'pending_approval', version: click.version },
         actor: click.userId,
-        changes: { closedAt: deps.clock.now() },
-        details: { reason },
+        changes: { closedAt: now },
+        details: { reason, ...delegationDetails(clicker) },
       },
-      [{ type: 'rejected', by: click.userId, reason }],
+      [{ type: 'rejected', by: click.userId, ...(onBehalfOf ? { onBehalfOf } : {}), reason }],
     );
     if (!moved.ok) return decidedMeanwhile(request);
     await recordDecisionOnce(tx, {
       chargeRequestId: request.id,
       version: click.version,
-      approverId: click.userId,
+      approverId: countedApprover(clicker),
+      delegateId: onBehalfOf ? click.userId : null,
       decision: 'rejected',
       reason,
+      at: now,
     });
     return { ok: true };
   });
@@ -171,10 +197,6 @@ export async function rejectCharge(
 
 /** Whether `userId` may decide this request right now (before opening the reject modal). */
 export async function canDecide(deps: UseCaseDeps, click: DecisionClick): Promise<Result<{ request: ChargeRequest }>> {
-  return checkDecision(
-    deps,
-    await findChargeRequest(deps.db, click.requestId),
-    click,
-    await deps.approvers.isApprover(click.userId),
-  );
+  const clicker = await resolveClicker(deps, deps.db, click.userId, deps.clock.now());
+  return checkDecision(deps, await findChargeRequest(deps.db, click.requestId), click, clicker);
 }

@@ -187,7 +187,8 @@ describe('/charges export', () => {
   test('sends a CSV of the period to the admin DM, quoted and with formulas neutralised', async () => {
     const before = t.slack.callsOf('file_upload').length;
     const { text } = await command('export 2026-11');
-    expect(text).toMatch(/Sent countersign-2026-10-31-to-2026-11-30\.csv \(1 rows\)/);
+    // Named by the days of REPORT_TIMEZONE (Europe/Berlin), not by the UTC dates of its instants.
+    expect(text).toMatch(/Sent countersign-2026-11-01-to-2026-11-30\.csv \(1 rows\)/);
     const upload = t.slack.callsOf('file_upload')[before];
     const csv = String(upload?.args.content);
     const [header, row] = csv.split('\r\n');
@@ -273,7 +274,7 @@ describe('App Home', () => {
       eventEnvelope({ type: 'app_home_opened', user: 'U0REQUESTER', channel: 'D0HOME2', tab: 'home', event_ts: '1.2' }),
     );
     const mine = await t.slack.waitForCall('views.publish', (c) => c.args.user_id === 'U0REQUESTER');
-    expect(String(mine.args.view)).toContain('Your recent requests');
+    expect(String(mine.args.view)).toContain('*Your requests* (');
     expect(String(mine.args.view)).not.toContain(CARD_ACTIONS.approve);
   });
 });

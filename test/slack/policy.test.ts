@@ -100,7 +100,7 @@ test('an edit is checked against the policy too: over the maximum it is refused 
     .postInteraction(
       viewSubmission(MODALS.edit, `${request.id}:1`, 'U0REQUESTER', {
         amount: '6000',
-        currency: 'USD',
+        currency: { selected: 'USD' },
         customer: 'Acme',
         description: 'x',
       }),
@@ -179,7 +179,9 @@ describe('spending policy at approval', () => {
     await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1, 'a1');
     expect(await ephemeral(app, 'a1')).toMatch(/Your approval is recorded \(1 of 2\)/);
     expect(await statusOf(app, request.id)).toBe('pending_approval');
-    await app.slack.waitForCall('chat.update', (c) => JSON.stringify(c.args.blocks).includes('1 of 2 so far'));
+    await app.slack.waitForCall('chat.update', (c) =>
+      JSON.stringify(c.args.blocks).includes(`1 of 2 approvals — <@${FIN1}> · `),
+    );
 
     await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1, 'a1-again');
     expect(await ephemeral(app, 'a1-again')).toMatch(/You already approved version 1/);

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
 import { APPROVERS, type TestApp } from './app.js';
-import { buttonClick } from './fake-slack.js';
+import { buttonClick, viewSubmission } from './fake-slack.js';
 import { eventually } from './http-fake.js';
 
 export async function query<T = Record<string, unknown>>(
@@ -63,4 +63,30 @@ export async function approvedWithLink(app: TestApp) {
     [request.id],
   );
   return { ...request, paymentLinkId: row?.payment_link_id ?? '' };
+}
+
+export interface OpenedModal {
+  readonly callback_id: string;
+  readonly private_metadata: string;
+  readonly blocks: { type: string; block_id?: string; optional?: boolean; text?: { text: string } }[];
+}
+
+/** Clicks a button that opens a modal and returns the modal Slack was asked to open. */
+export async function openModal(app: TestApp, action: string, value: string, user: string): Promise<OpenedModal> {
+  const before = app.slack.callsOf('views.open').length;
+  await click(app, action, value, user);
+  const opened = await eventually(() => app.slack.callsOf('views.open')[before], `${action} modal`);
+  return JSON.parse(String(opened.args.view)) as OpenedModal;
+}
+
+/** Submits a modal as Slack does; resolves to the acknowledgement's body (`{}` when it simply closes). */
+export async function submitModal(
+  app: TestApp,
+  modal: Pick<OpenedModal, 'callback_id' | 'private_metadata'>,
+  user: string,
+  values: Parameters<typeof viewSubmission>[3],
+): Promise<{ response_action?: string; errors?: Record<string, string> }> {
+  const res = await app.postInteraction(viewSubmission(modal.callback_id, modal.private_metadata, user, values));
+  const body = await res.text();
+  return body ? (JSON.parse(body) as { response_action?: string; errors?: Record<string, string> }) : {};
 }

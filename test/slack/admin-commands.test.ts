@@ -198,6 +198,25 @@ describe('/charges export', () => {
     expect(t.slack.callsOf('conversations.open').at(-1)?.args).toMatchObject({ users: ADMIN });
     expect(t.slack.callsOf('files.completeUploadExternal').at(-1)?.args).toMatchObject({ channel_id: `D${ADMIN}` });
   });
+
+  test('has an approvers column: who approved the current version, a delegate as "U0BOB for U0FIN2"', async () => {
+    const request = await seed({ createdAt: '2026-09-10T10:00:00Z', status: 'link_created', approvedAfterMinutes: 10 });
+    await query(
+      t.databaseUrl,
+      `INSERT INTO charge_approvals (charge_request_id, version, approver_id, delegate_id, decision, created_at)
+       VALUES ($1, 1, 'U0FIN2', 'U0BOB', 'approved', now() + interval '1 minute')`,
+      [request?.id],
+    );
+    await seed({ createdAt: '2026-09-11T10:00:00Z', status: 'pending_approval' });
+    const before = t.slack.callsOf('file_upload').length;
+    await command('export 2026-09');
+    const csv = String(t.slack.callsOf('file_upload')[before]?.args.content);
+    const [header, approved, pending] = csv.split('\r\n').map((line) => line.split(','));
+    const column = header?.indexOf('approvers') ?? -1;
+    expect(header?.[column - 1]).toBe('requester_id');
+    expect(approved?.[column]).toBe(`${FIN};U0BOB for U0FIN2`);
+    expect(pending?.[column]).toBe('');
+  });
 });
 
 describe('/charges audit and pending', () => {

@@ -5,7 +5,14 @@ import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { FakeStripe } from '../support/fake-stripe.js';
 import { approvedWithLink, click, ephemeral, query, waitForStatus } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
-import { charge, checkoutSession, postStripeEvent, stripeEvent, WEBHOOK_SECRETS } from '../support/stripe-events.js';
+import {
+  charge,
+  checkoutSession,
+  dispute,
+  postStripeEvent,
+  stripeEvent,
+  WEBHOOK_SECRETS,
+} from '../support/stripe-events.js';
 
 let app: TestApp | undefined;
 let stripe: FakeStripe | undefined;
@@ -171,6 +178,32 @@ describe('POST /stripe/webhook', () => {
     expect(t.slack.callsOf('chat.postMessage').filter((c) => String(c.args.text).startsWith('Paid ✅'))).toHaveLength(
       permutations.length,
     );
+  });
+
+  test('when the customer disputes a payment, then the card reads disputed (not paid) and the reason is in words', async () => {
+    const t = await start();
+    const request = await approvedWithLink(t);
+    const pi = `pi_${request.paymentLinkId}`;
+    const events = [
+      stripeEvent('checkout.session.completed', checkoutSession(request.paymentLinkId)),
+      stripeEvent('charge.dispute.created', dispute(pi, { reason: 'product_not_received' })),
+    ];
+    for (const event of events) await postStripeEvent(t.base, event);
+    await applied(
+      t,
+      events.map((e) => e.id),
+    );
+    expect(await query(t.databaseUrl, 'SELECT disputed, dispute_reason FROM charge_requests')).toEqual([
+      { disputed: true, dispute_reason: 'product_not_received' },
+    ]);
+    const card = await t.slack.waitForCall('chat.update', (c) => JSON.stringify(c.args.blocks).includes('Disputed'));
+    const blocks = JSON.stringify(card.args.blocks);
+    expect(blocks).toContain(':rotating_light: disputed (paid)');
+    expect(blocks).toContain('*Disputed:* the customer says they did not receive what they paid for.');
+    expect(blocks).not.toContain(':moneybag:');
+    expect(blocks).not.toContain('product_not_received');
+    const notice = await t.slack.waitForCall('chat.postMessage', (c) => String(c.args.text).includes('disputed'));
+    expect(notice.args.text).toContain('the customer says they did not receive what they paid for');
   });
 
   test('an asynchronous payment that fails ends failed, in either order', async () => {

@@ -224,8 +224,15 @@ describe('rejecting and editing', () => {
     const request = await propose(app);
     await click(app, CARD_ACTIONS.edit, `${request.id}:1`, REQUESTER);
     const opened = await app.slack.waitForCall('views.open');
-    const view = JSON.parse(String(opened.args.view)) as { callback_id: string; private_metadata: string };
+    const view = JSON.parse(String(opened.args.view)) as {
+      callback_id: string;
+      private_metadata: string;
+      blocks: { block_id?: string; element?: { type: string; options?: unknown[] } }[];
+    };
     expect(view.callback_id).toBe(MODALS.edit);
+    // Without POLICY_ALLOWED_CURRENCIES every supported currency can be picked.
+    expect(view.blocks.find((b) => b.block_id === 'currency')?.element).toMatchObject({ type: 'static_select' });
+    expect(view.blocks.find((b) => b.block_id === 'currency')?.element?.options).toHaveLength(30);
     const bad = await app.postInteraction(
       viewSubmission(MODALS.edit, view.private_metadata, REQUESTER, {
         amount: '1.500',

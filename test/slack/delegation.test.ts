@@ -181,7 +181,7 @@ describe('deciding as a delegate', () => {
   });
 
   test('two-approver rule: a delegate and the approver they stand for count as one approver', async () => {
-    const { t } = await start({ POLICY_TWO_APPROVERS_ABOVE: 'USD:1000' });
+    const { t, clock } = await start({ POLICY_TWO_APPROVERS_ABOVE: 'USD:1000' });
     await runCommand(t, `delegate <@${BOB}|bob> until 2026-11-30`, ALICE);
 
     const a = await propose(t, 'new 2000 USD Acme');
@@ -204,13 +204,14 @@ describe('deciding as a delegate', () => {
     expect(await ephemeral(t, 'alice-b')).toMatch(/Your delegate already approved .* count as one approver/);
     expect(await statusOf(t, b.id)).toBe('pending_approval');
 
+    clock.advance(60_000);
     await click(t, CARD_ACTIONS.approve, `${b.id}:1`, MAYA);
     await waitForStatus(t, b.id, 'link_created');
     const card = await t.slack.waitForCall('chat.update', (c) =>
       JSON.stringify(c.args.blocks).includes('Payment link'),
     );
     expect(JSON.stringify(card.args.blocks)).toContain(
-      `Approved by <@${BOB}> for <@${ALICE}> · 20 Nov 11:00 CET and <@${MAYA}> · 20 Nov 11:00 CET`,
+      `Approved by <@${BOB}> for <@${ALICE}> · 20 Nov 11:00 CET and <@${MAYA}> · 20 Nov 11:01 CET`,
     );
     const recorded = await query<{ details: Record<string, unknown> }>(
       t.databaseUrl,

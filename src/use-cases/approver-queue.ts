@@ -1,4 +1,4 @@
-import { countedApprover } from '../domain/authorization.js';
+import { countedApprover, holdsApprovalRight } from '../domain/authorization.js';
 import { AWAITING_APPROVER_STATUSES, AWAITING_DECISION_STATUSES } from '../domain/charge-status.js';
 import { type Page, pageAwaitingApprover } from '../persistence/charge-requests.js';
 import { type ActingClicker, resolveClicker } from './acting-approver.js';
@@ -16,7 +16,7 @@ export async function approverQueue(
   limit: number,
 ): Promise<{ clicker: ActingClicker; queue: Page | undefined }> {
   const clicker = await resolveClicker(deps, deps.db, userId, deps.clock.now());
-  if (!clicker.isApprover && !clicker.actingFor) return { clicker, queue: undefined };
+  if (!holdsApprovalRight(clicker)) return { clicker, queue: undefined };
   const excludeRequesters = clicker.actingFor ? [userId, clicker.actingFor] : deps.allowSelfApproval ? [] : [userId];
   const queue = await pageAwaitingApprover(deps.db, {
     statuses: AWAITING_APPROVER_STATUSES,

@@ -1,3 +1,4 @@
+import type { Queryable } from '../db/sql.js';
 import { countedApprover, mayDecide } from '../domain/authorization.js';
 import { type ChargeRequest, moneyOf } from '../domain/charge-request.js';
 import { describeStatus } from '../domain/charge-status.js';
@@ -49,7 +50,7 @@ const decidedMeanwhile = (request: ChargeRequest): Refusal =>
   refuse('conflict', `${request.reference} was decided by someone else a moment ago. Nothing was changed.`);
 
 /** Why a second approval by the same approver (in person or through their delegate) does not count. */
-async function alreadyApproved(tx: Parameters<typeof findDecision>[0], request: ChargeRequest, clicker: ActingClicker) {
+async function alreadyApproved(tx: Queryable, request: ChargeRequest, clicker: ActingClicker): Promise<Refusal> {
   const existing = await findDecision(tx, request.id, request.version, countedApprover(clicker));
   const what = `version ${request.version} of ${request.reference}`;
   const message = clicker.actingFor

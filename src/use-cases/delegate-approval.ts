@@ -1,3 +1,4 @@
+import type { Tx } from '../db/sql.js';
 import { checkDelegation, type Delegation, delegationWindow } from '../domain/delegation.js';
 import { type Result, refuse } from '../errors.js';
 import { appendAudit } from '../persistence/audit.js';
@@ -80,7 +81,7 @@ export async function startDelegation(
 }
 
 async function endDelegation(
-  tx: Parameters<typeof revokeDelegation>[0],
+  tx: Tx,
   delegation: Delegation,
   by: string,
   at: Date,

@@ -3,7 +3,7 @@ import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
 import { ADMINS, startTestApp, type TestApp } from '../support/app.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { FakeStripe } from '../support/fake-stripe.js';
-import { approvedWithLink, click, ephemeral, query, waitForStatus } from '../support/flows.js';
+import { approvedWithLink, ephemeral, openModal, query, submitModal, waitForStatus } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
 import {
   charge,
@@ -278,7 +278,8 @@ test('events stored but not yet applied when the app stopped are applied after a
 test('a payment that arrives after cancellation is still recorded, and the thread is told to consider a refund', async () => {
   const t = await start();
   const request = await approvedWithLink(t);
-  await click(t, CARD_ACTIONS.cancel, `${request.id}:1`, 'U0REQUESTER');
+  const form = await openModal(t, CARD_ACTIONS.cancel, `${request.id}:1`, 'U0REQUESTER');
+  await submitModal(t, form, 'U0REQUESTER', { reason: 'not needed' });
   await waitForStatus(t, request.id, 'canceled');
   // The customer paid in the moment before the link was deactivated: the money arrived regardless.
   const event = stripeEvent('checkout.session.completed', checkoutSession(request.paymentLinkId));
@@ -290,6 +291,12 @@ test('a payment that arrives after cancellation is still recorded, and the threa
   expect(row).toEqual({ status: 'paid', amount_received_minor: '120000' });
   const reply = await t.slack.waitForCall('chat.postMessage', (c) => String(c.args.text).startsWith('Paid ✅'));
   expect(reply.args.text).toContain('The request had been canceled; consider refunding the payment.');
+  // The card keeps who canceled and why, beside the payment.
+  await t.slack.waitForCall('chat.update', (c) =>
+    /:warning: Canceled by <@U0REQUESTER> · \d{1,2} \w{3} \d{2}:\d{2} UTC: not needed\. The customer paid before/.test(
+      JSON.stringify(c.args.blocks),
+    ),
+  );
 });
 
 describe('reconciliation', () => {

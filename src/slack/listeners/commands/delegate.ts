@@ -55,9 +55,7 @@ export const delegate: Subcommand = {
     return run.reply(
       [
         `:handshake: ${mention(delegateId)} may approve and reject charges for you ${window}, never their own requests. Cards will say "approved by ${mention(delegateId)} for ${mention(run.userId)}". \`/charges delegate off\` ends it sooner.`,
-        ...(replaced && replaced.id !== delegation.id
-          ? [`This replaces your delegation to ${mention(replaced.delegateId)}.`]
-          : []),
+        ...(replaced ? [`This replaces your delegation to ${mention(replaced.delegateId)}.`] : []),
       ].join('\n'),
     );
   },

@@ -1,4 +1,4 @@
-import { mayAdminister } from '../../../domain/authorization.js';
+import { holdsApprovalRight, mayAdminister } from '../../../domain/authorization.js';
 import { AWAITING_APPROVER_STATUSES } from '../../../domain/charge-status.js';
 import { pageByStatus } from '../../../persistence/charge-requests.js';
 import { resolveClicker } from '../../../use-cases/acting-approver.js';
@@ -18,7 +18,7 @@ export const pending: Subcommand = {
     const { db, clock } = deps.useCases;
     const isAdmin = mayAdminister(deps.admin.adminUserIds, run.userId).ok;
     const clicker = isAdmin ? undefined : await resolveClicker(deps.useCases, db, run.userId, clock.now());
-    if (clicker && !clicker.isApprover && !clicker.actingFor) {
+    if (clicker && !holdsApprovalRight(clicker)) {
       return run.reply('The pending queue is for finance approvers and admins.');
     }
     const page = await pageByStatus(db, AWAITING_APPROVER_STATUSES, PENDING_ROWS);

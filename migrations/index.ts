@@ -5,6 +5,7 @@ import { StripeEventInbox1795240742111 } from './1795240742111-StripeEventInbox.
 import { InboxBackoff1795400000000 } from './1795400000000-InboxBackoff.js';
 import { RequestFlags1795401000000 } from './1795401000000-RequestFlags.js';
 import { AgentTrust1795420000000 } from './1795420000000-AgentTrust.js';
+import { CardStoryAndDelegation1795430000000 } from './1795430000000-CardStoryAndDelegation.js';
 import { ApprovalWorkflow1795440000000 } from './1795440000000-ApprovalWorkflow.js';
 
 /** Every migration, oldest first. Imported explicitly so the same list runs from `src` (tsx, jest) and `dist`. */
@@ -16,5 +17,6 @@ export const MIGRATIONS = [
   InboxBackoff1795400000000,
   RequestFlags1795401000000,
   AgentTrust1795420000000,
+  CardStoryAndDelegation1795430000000,
   ApprovalWorkflow1795440000000,
 ];

@@ -119,6 +119,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
             notifyApprovers: workflow.notify !== 'channel',
             logger,
           }),
+          timezone: config.reports.timezone,
         }),
         logger,
         pollMs: options.outboxPollMs,

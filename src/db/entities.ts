@@ -56,6 +56,9 @@ export const ChargeRequestEntity = new EntitySchema<ChargeRequestRow>({
     payerEmail: { name: 'payer_email', type: 'text', nullable: true },
     paymentIntentId: { name: 'payment_intent_id', type: 'text', nullable: true },
     disputed: { type: 'boolean', default: false },
+    disputeReason: { name: 'dispute_reason', type: 'text', nullable: true },
+    canceledBy: { name: 'canceled_by', type: 'text', nullable: true },
+    cancelReason: { name: 'cancel_reason', type: 'text', nullable: true },
     flags: { type: 'jsonb', default: () => "'[]'" },
     requesterWords: { name: 'requester_words', type: 'text', nullable: true },
     createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
@@ -92,7 +95,10 @@ interface ApprovalRow {
   id: string;
   chargeRequestId: string;
   version: number;
+  /** Whose approval right was used: the approver who counts (one decision each per version). */
   approverId: string;
+  /** Who clicked, when a delegate decided in the approver's stead; null when the approver did. */
+  delegateId: string | null;
   decision: (typeof APPROVAL_DECISIONS)[number];
   reason: string | null;
   createdAt: Date;
@@ -108,6 +114,7 @@ export const ApprovalEntity = new EntitySchema<ApprovalRow>({
     chargeRequestId: { name: 'charge_request_id', type: 'uuid' },
     version: { type: 'int' },
     approverId: { name: 'approver_id', type: 'text' },
+    delegateId: { name: 'delegate_id', type: 'text', nullable: true },
     decision: { type: 'text' },
     reason: { type: 'text', nullable: true },
     createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
@@ -167,6 +174,46 @@ export const AuditEventEntity = new EntitySchema<AuditEventRow>({
   indices: [
     { name: 'audit_events_charge_request_idx', columns: ['chargeRequestId', 'id'] },
     { name: 'audit_events_created_at_idx', columns: ['createdAt'] },
+  ],
+});
+
+interface DelegationRow {
+  id: string;
+  /** The approver who hands over their approval right… */
+  delegatorId: string;
+  /** …to this person, for [startsAt, endsAt). */
+  delegateId: string;
+  startsAt: Date;
+  endsAt: Date;
+  reason: string | null;
+  createdAt: Date;
+  /** Set when the delegator turns it off, or replaces it, before it ends. */
+  revokedAt: Date | null;
+  revokedBy: string | null;
+}
+
+export const DelegationEntity = new EntitySchema<DelegationRow>({
+  name: 'approval_delegation',
+  tableName: 'approval_delegations',
+  columns: {
+    id: { type: 'uuid', primary: true, generated: 'uuid' },
+    delegatorId: { name: 'delegator_id', type: 'text' },
+    delegateId: { name: 'delegate_id', type: 'text' },
+    startsAt: { name: 'starts_at', type: 'timestamptz' },
+    endsAt: { name: 'ends_at', type: 'timestamptz' },
+    reason: { type: 'text', nullable: true },
+    createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
+    revokedAt: { name: 'revoked_at', type: 'timestamptz', nullable: true },
+    revokedBy: { name: 'revoked_by', type: 'text', nullable: true },
+  },
+  checks: [
+    { name: 'approval_delegations_window_check', expression: '"ends_at" > "starts_at"' },
+    { name: 'approval_delegations_not_self_check', expression: '"delegator_id" <> "delegate_id"' },
+  ],
+  indices: [
+    // At decision time: does the clicker stand in for someone now?
+    { name: 'approval_delegations_delegate_idx', columns: ['delegateId', 'endsAt'] },
+    { name: 'approval_delegations_delegator_idx', columns: ['delegatorId', 'endsAt'] },
   ],
 });
 
@@ -399,6 +446,7 @@ export const ENTITIES = [
   ConversationMessageEntity,
   ChargeRequestEntity,
   ApprovalEntity,
+  DelegationEntity,
   AuditEventEntity,
   StripeEventEntity,
   AgentRunEntity,

@@ -41,6 +41,11 @@ export interface ChargeRequest {
   readonly payerEmail: string | null;
   readonly paymentIntentId: string | null;
   readonly disputed: boolean;
+  /** Stripe's reason code for the dispute (`fraudulent`, `product_not_received`, …), when disputed. */
+  readonly disputeReason: string | null;
+  /** Who canceled the request and why (the reason is required of approvers, optional for the requester). */
+  readonly canceledBy: string | null;
+  readonly cancelReason: string | null;
   /** What the approver should know (possible duplicate, not what was asked, …); never blocking. */
   readonly flags: readonly ChargeFlag[];
   /** The requester's own messages behind an agent's proposal, quoted on the card; null for `/charges new`. */

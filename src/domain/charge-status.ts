@@ -106,6 +106,9 @@ export const PAYABLE_LINK_STATUSES: readonly ChargeStatus[] = ['link_created', '
 /** Waiting on an approver: to decide, or to retry a failed payment link. */
 export const AWAITING_APPROVER_STATUSES: readonly ChargeStatus[] = ['pending_approval', 'link_failed'];
 
+/** Waiting for approvers' decisions: an approver who already approved this version waits no more. */
+export const AWAITING_DECISION_STATUSES: readonly ChargeStatus[] = ['pending_approval'];
+
 export type TransitionCheck = Result<{ to: ChargeStatus; newVersion: boolean }>;
 
 /** Whether `action` is allowed from `from`, and where it leads. Pure: no I/O. */

@@ -71,3 +71,24 @@ export function dayAndMonthOf(at: Date, zone: string): { day: Period; month: Per
     month: { start: month.toJSDate(), end: month.plus({ months: 1 }).toJSDate(), label: month.toFormat('LLLL yyyy') },
   };
 }
+
+/** English locales whose short zone names differ (EST only in en-US, CET only in en-GB, IST, AEST). */
+const ZONE_NAME_LOCALES = ['en-US', 'en-GB', 'en-IN', 'en-AU'];
+
+/**
+ * When something happened, as people in `zone` read it: "21 Nov 14:03 CET" — the zone's usual
+ * abbreviation where an English locale knows one, its offset otherwise ("GMT+3"). Cards and lists say
+ * who did what and when this way.
+ */
+export function formatLocalTime(at: Date, zone: string): string {
+  const local = DateTime.fromJSDate(at, { zone });
+  const names = ZONE_NAME_LOCALES.map((locale) => local.setLocale(locale).toFormat('ZZZZ'));
+  const name = names.find((n) => !/^GMT[+-]/.test(n)) ?? names[0];
+  return `${local.setLocale('en-GB').toFormat('d LLL HH:mm')} ${name}`;
+}
+
+/** The first and last calendar day of a period in `zone` ("2026-11-01", "2026-11-30"): its end is exclusive. */
+export function periodDays(period: Pick<Period, 'start' | 'end'>, zone: string): { first: string; last: string } {
+  const day = (at: Date) => DateTime.fromJSDate(at, { zone }).toISODate() ?? '';
+  return { first: day(period.start), last: day(new Date(period.end.getTime() - 1)) };
+}

@@ -21,12 +21,13 @@ export type OutboxItem =
 /** Facts for a thread message; the words and the escaping live in src/slack/blocks/thread-notice.ts. */
 export type ThreadNotice =
   | { type: 'revised'; version: number; changes: { field: string; from: string; to: string }[] }
-  | { type: 'approved'; by: string }
-  | { type: 'approval_progress'; by: string; approvals: number; required: number }
-  | { type: 'rejected'; by: string; reason: string }
+  /** `onBehalfOf`: the approver a delegate decided for. */
+  | { type: 'approved'; by: string; onBehalfOf?: string }
+  | { type: 'approval_progress'; by: string; onBehalfOf?: string; approvals: number; required: number }
+  | { type: 'rejected'; by: string; onBehalfOf?: string; reason: string }
   | { type: 'link_created'; url: string }
   | { type: 'link_failed'; reason: string }
-  | { type: 'canceled'; by: string; linkDeactivated: boolean }
+  | { type: 'canceled'; by: string; linkDeactivated: boolean; reason?: string | null }
   | {
       type: 'paid';
       amountMinor: string | null;

@@ -34,6 +34,9 @@ interface Row {
   payer_email: string | null;
   payment_intent_id: string | null;
   disputed: boolean;
+  dispute_reason: string | null;
+  canceled_by: string | null;
+  cancel_reason: string | null;
   flags: ChargeFlag[];
   requester_words: string | null;
   created_at: Date;
@@ -75,6 +78,9 @@ export function toChargeRequest(r: Row): ChargeRequest {
     payerEmail: r.payer_email,
     paymentIntentId: r.payment_intent_id,
     disputed: r.disputed,
+    disputeReason: r.dispute_reason,
+    canceledBy: r.canceled_by,
+    cancelReason: r.cancel_reason,
     flags: r.flags,
     requesterWords: r.requester_words,
     createdAt: r.created_at,
@@ -185,24 +191,61 @@ export function findThreadRequests(
   );
 }
 
-/** Requests in `statuses`, oldest first, up to `limit`. */
-export function findByStatus(
-  db: Queryable,
-  statuses: readonly ChargeStatus[],
-  limit: number,
-): Promise<ChargeRequest[]> {
-  return many(db, 'SELECT * FROM charge_requests WHERE status = ANY($1) ORDER BY created_at LIMIT $2', [
-    statuses,
-    limit,
-  ]);
+/** Some rows of a list, and how many the whole list has: lists say "…and N more", never a cap as a count. */
+export interface Page {
+  readonly requests: ChargeRequest[];
+  readonly total: number;
 }
 
-/** A requester's latest requests, newest first. */
-export function findByRequester(db: Queryable, requesterId: string, limit = 10): Promise<ChargeRequest[]> {
-  return many(db, 'SELECT * FROM charge_requests WHERE requester_id = $1 ORDER BY created_at DESC LIMIT $2', [
-    requesterId,
-    limit,
-  ]);
+async function page(db: Queryable, sql: string, values: readonly unknown[]): Promise<Page> {
+  const rows = await db.query<Row & { total: string }>(sql, values);
+  return { requests: rows.map(toChargeRequest), total: Number(rows[0]?.total ?? 0) };
+}
+
+/** Requests in `statuses`, oldest first: the first `limit`, and how many there are. */
+export function pageByStatus(db: Queryable, statuses: readonly ChargeStatus[], limit: number): Promise<Page> {
+  return page(
+    db,
+    'SELECT *, count(*) OVER () AS total FROM charge_requests WHERE status = ANY($1) ORDER BY created_at LIMIT $2',
+    [statuses, limit],
+  );
+}
+
+/** A requester's requests, newest first: the latest `limit`, and how many there are. */
+export function pageByRequester(db: Queryable, requesterId: string, limit: number): Promise<Page> {
+  return page(
+    db,
+    `SELECT *, count(*) OVER () AS total FROM charge_requests WHERE requester_id = $1
+     ORDER BY created_at DESC LIMIT $2`,
+    [requesterId, limit],
+  );
+}
+
+/**
+ * What waits on one approver, oldest first: requests in `statuses`, without those made by
+ * `excludeRequesters` (their own; a delegate's and their approver's) and, among those in
+ * `decidingStatuses`, without those this approver already approved at their current version.
+ */
+export function pageAwaitingApprover(
+  db: Queryable,
+  query: {
+    readonly statuses: readonly ChargeStatus[];
+    readonly decidingStatuses: readonly ChargeStatus[];
+    readonly approverId: string;
+    readonly excludeRequesters: readonly string[];
+    readonly limit: number;
+  },
+): Promise<Page> {
+  return page(
+    db,
+    `SELECT r.*, count(*) OVER () AS total FROM charge_requests r
+     WHERE r.status = ANY($1) AND r.requester_id <> ALL($2)
+       AND NOT (r.status = ANY($3) AND EXISTS (
+         SELECT 1 FROM charge_approvals a
+         WHERE a.charge_request_id = r.id AND a.version = r.version AND a.approver_id = $4 AND a.decision = 'approved'))
+     ORDER BY r.created_at LIMIT $5`,
+    [query.statuses, query.excludeRequesters, query.decidingStatuses, query.approverId, query.limit],
+  );
 }
 
 /** Every request created in [start, end), oldest first, up to `limit`. */
@@ -315,11 +358,14 @@ export async function recordCardLocation(
   );
 }
 
-/** Marks a request disputed (a fact beside the status, not a move of it). Returns false if it already was. */
-export async function markDisputed(tx: Tx, id: string): Promise<boolean> {
+/**
+ * Marks a request disputed, with Stripe's reason code (a fact beside the status, not a move of it).
+ * Returns false if it already was.
+ */
+export async function markDisputed(tx: Tx, id: string, reason: string): Promise<boolean> {
   const rows = await tx.query(
-    'UPDATE charge_requests SET disputed = true WHERE id = $1 AND NOT disputed RETURNING id',
-    [id],
+    'UPDATE charge_requests SET disputed = true, dispute_reason = $2 WHERE id = $1 AND NOT disputed RETURNING id',
+    [id, reason],
   );
   return rows.length === 1;
 }
@@ -356,6 +402,8 @@ const CHANGEABLE = {
   linkCreatedAt: 'link_created_at',
   paidAt: 'paid_at',
   closedAt: 'closed_at',
+  canceledBy: 'canceled_by',
+  cancelReason: 'cancel_reason',
   flags: 'flags',
   requesterWords: 'requester_words',
   awaitingApprovalSince: 'awaiting_approval_since',

@@ -37,6 +37,8 @@ export interface SlackDeliveryOptions {
   readonly policy?: PolicySettings;
   /** Copies of cards sent by DM (approvers, reminders, escalation), kept in sync with the card. */
   readonly approverDms?: ApproverDms;
+  /** REPORT_TIMEZONE: cards say who did what and when in this zone. */
+  readonly timezone: string;
 }
 
 /** Delivers one outbox item to Slack, rendering cards from the database as they are now. */
@@ -48,6 +50,7 @@ export function createSlackDelivery({
   financeChannelId,
   policy,
   approverDms,
+  timezone,
 }: SlackDeliveryOptions) {
   /** The request's thread, for copies of the card shown elsewhere (finance channel, DMs). */
   const threadPermalink = (request: { channelId: string; threadTs: string | null }, cardTs: string) =>
@@ -71,6 +74,7 @@ export function createSlackDelivery({
       }
       const options = {
         testMode,
+        timezone,
         changes: await findEditChanges(db, request.id, request.version),
         decisions: await listDecisions(db, request.id, request.version),
         policy:
@@ -80,7 +84,7 @@ export function createSlackDelivery({
         flagLinks: await flagLinks(client, request.flags),
       };
       const copy = async (cardTs: string) =>
-        approvalCard(request, { ...options, threadPermalink: await threadPermalink(request, cardTs) });
+        approvalCard(request, { ...options, mirror: { threadPermalink: await threadPermalink(request, cardTs) } });
       if (item.kind === 'dm_card') {
         // With a link to the thread once the card is there (a DM does not wait for a card Slack refuses).
         const render = async () => (request.cardTs ? copy(request.cardTs) : approvalCard(request, options));

@@ -1,12 +1,14 @@
-import { type Clicker, mayDecide } from '../domain/authorization.js';
+import type { Queryable } from '../db/sql.js';
+import { countedApprover, mayDecide } from '../domain/authorization.js';
 import { type ChargeRequest, moneyOf } from '../domain/charge-request.js';
 import { describeStatus } from '../domain/charge-status.js';
 import { approvalsRequired } from '../domain/policy.js';
 import { type Refusal, type Result, refuse } from '../errors.js';
-import { countApprovals, recordDecisionOnce } from '../persistence/approvals.js';
+import { countApprovals, findDecision, recordDecisionOnce } from '../persistence/approvals.js';
 import { appendAudit } from '../persistence/audit.js';
 import { findChargeRequest, lockChargeRequest } from '../persistence/charge-requests.js';
 import { queueCardUpdate } from '../persistence/outbox.js';
+import { type ActingClicker, decisionDetails, resolveClicker } from './acting-approver.js';
 import type { ActionResult, UseCaseDeps } from './deps.js';
 import { enforcePolicy } from './enforce-policy.js';
 import { issuePaymentLink } from './payment-link.js';
@@ -19,21 +21,12 @@ export interface DecisionClick {
   readonly userId: string;
 }
 
-/** Who is deciding: an approver, or an escalation contact (who may decide requests escalated to them). */
-async function decider(deps: Pick<UseCaseDeps, 'approvers'>, userId: string): Promise<Clicker> {
-  if (await deps.approvers.isApprover(userId)) return { userId, isApprover: true };
-  return { userId, isApprover: false, isEscalationContact: await deps.approvers.isEscalationContact(userId) };
-}
-
-/** For the audit trail: a decision by an escalation contact says so. */
-const asWhom = (clicker: Clicker) => (clicker.isApprover ? {} : { as: 'escalation_contact' });
-
 /** Who clicked and whether the request is still where the card showed it. No writes. */
 function checkDecision(
   deps: Pick<UseCaseDeps, 'allowSelfApproval'>,
   request: ChargeRequest | undefined,
   click: DecisionClick,
-  clicker: Clicker,
+  clicker: ActingClicker,
 ): Result<{ request: ChargeRequest }> {
   if (!request) return refuse('not_found', 'That request no longer exists.');
   const permission = mayDecide(request, clicker, deps.allowSelfApproval);
@@ -56,17 +49,32 @@ function checkDecision(
 const decidedMeanwhile = (request: ChargeRequest): Refusal =>
   refuse('conflict', `${request.reference} was decided by someone else a moment ago. Nothing was changed.`);
 
+/** Why a second approval by the same approver (in person or through their delegate) does not count. */
+async function alreadyApproved(tx: Queryable, request: ChargeRequest, clicker: ActingClicker): Promise<Refusal> {
+  const existing = await findDecision(tx, request.id, request.version, countedApprover(clicker));
+  const what = `version ${request.version} of ${request.reference}`;
+  const message = clicker.actingFor
+    ? `The approver you stand in for has already approved ${what}, and the two of you count as one approver. Another approver must approve it too.`
+    : existing?.delegateId
+      ? `Your delegate already approved ${what} for you, and the two of you count as one approver. Another approver must approve it too.`
+      : `You already approved ${what}; another approver must approve it too.`;
+  return refuse('already_done', message);
+}
+
 /**
- * Approve. In one transaction: lock the request, check the clicker and the version, re-check the
- * spending policy under budget locks (budgets move between proposal and approval), record the
- * decision, and once enough distinct approvers have approved this version, move to `approved` by
+ * Approve. In one transaction: lock the request, resolve who the clicker acts as (an approver, or a
+ * delegate standing in for one), check them and the version, re-check the spending policy under
+ * budget locks (budgets move between proposal and approval), record the decision of the approver who
+ * counts, and once enough distinct approvers have approved this version, move to `approved` by
  * compare-and-set. Then create the payment link.
  */
 export async function approveCharge(deps: UseCaseDeps, click: DecisionClick): Promise<ActionResult> {
-  const clicker = await decider(deps, click.userId);
+  const isApprover = await deps.approvers.isApprover(click.userId);
   const now = deps.clock.now();
   const outcome = await deps.db.transaction(async (tx): Promise<Result<{ message?: string; approved?: true }>> => {
-    const checked = checkDecision(deps, await lockChargeRequest(tx, click.requestId), click, clicker);
+    const locked = await lockChargeRequest(tx, click.requestId);
+    const clicker = await resolveClicker(deps, tx, click.userId, now, { lock: true, isApprover });
+    const checked = checkDecision(deps, locked, click, clicker);
     if (!checked.ok) return checked;
     const { request } = checked;
     const money = moneyOf(request);
@@ -92,17 +100,15 @@ export async function approveCharge(deps: UseCaseDeps, click: DecisionClick): Pr
     const recorded = await recordDecisionOnce(tx, {
       chargeRequestId: request.id,
       version: request.version,
-      approverId: click.userId,
+      approverId: countedApprover(clicker),
+      delegateId: clicker.actingFor ? click.userId : null,
       decision: 'approved',
       reason: null,
+      at: now,
     });
-    if (!recorded) {
-      return refuse(
-        'already_done',
-        `You already approved version ${request.version} of ${request.reference}; another approver must approve it too.`,
-      );
-    }
+    if (!recorded) return alreadyApproved(tx, request, clicker);
     const approvals = await countApprovals(tx, request.id, request.version, required > 1 ? request.requesterId : null);
+    const onBehalfOf = clicker.actingFor;
     if (approvals < required) {
       await appendAudit(tx, {
         chargeRequestId: request.id,
@@ -111,9 +117,15 @@ export async function approveCharge(deps: UseCaseDeps, click: DecisionClick): Pr
         fromStatus: request.status,
         toStatus: request.status,
         version: request.version,
-        details: { approvals, required, ...asWhom(clicker) },
+        details: { approvals, required, ...decisionDetails(clicker) },
       });
-      await queueCardUpdate(tx, request.id, { type: 'approval_progress', by: click.userId, approvals, required });
+      await queueCardUpdate(tx, request.id, {
+        type: 'approval_progress',
+        by: click.userId,
+        ...(onBehalfOf ? { onBehalfOf } : {}),
+        approvals,
+        required,
+      });
       return {
         ok: true,
         message: `Your approval is recorded (${approvals} of ${required}). Another approver must approve ${request.reference} too.`,
@@ -127,9 +139,9 @@ export async function approveCharge(deps: UseCaseDeps, click: DecisionClick): Pr
         expected: { status: 'pending_approval', version: click.version },
         actor: click.userId,
         changes: { approvedAt: now },
-        details: { approvals, required, ...asWhom(clicker) },
+        details: { approvals, required, ...decisionDetails(clicker) },
       },
-      [{ type: 'approved', by: click.userId }],
+      [{ type: 'approved', by: click.userId, ...(onBehalfOf ? { onBehalfOf } : {}) }],
     );
     return moved.ok ? { ok: true, approved: true } : decidedMeanwhile(request);
   });
@@ -149,11 +161,15 @@ export async function rejectCharge(
       { field: 'reason', message: 'Say why the request is rejected: the requester will read it.' },
     ]);
   }
-  const clicker = await decider(deps, click.userId);
+  const isApprover = await deps.approvers.isApprover(click.userId);
+  const now = deps.clock.now();
   return deps.db.transaction(async (tx): Promise<ActionResult> => {
-    const checked = checkDecision(deps, await lockChargeRequest(tx, click.requestId), click, clicker);
+    const locked = await lockChargeRequest(tx, click.requestId);
+    const clicker = await resolveClicker(deps, tx, click.userId, now, { lock: true, isApprover });
+    const checked = checkDecision(deps, locked, click, clicker);
     if (!checked.ok) return checked;
     const { request } = checked;
+    const onBehalfOf = clicker.actingFor;
     const moved = await transitionWithUpdates(
       tx,
       {
@@ -161,18 +177,20 @@ export async function rejectCharge(
         action: 'reject',
         expected: { status: 'pending_approval', version: click.version },
         actor: click.userId,
-        changes: { closedAt: deps.clock.now() },
-        details: { reason, ...asWhom(clicker) },
+        changes: { closedAt: now },
+        details: { reason, ...decisionDetails(clicker) },
       },
-      [{ type: 'rejected', by: click.userId, reason }],
+      [{ type: 'rejected', by: click.userId, ...(onBehalfOf ? { onBehalfOf } : {}), reason }],
     );
     if (!moved.ok) return decidedMeanwhile(request);
     await recordDecisionOnce(tx, {
       chargeRequestId: request.id,
       version: click.version,
-      approverId: click.userId,
+      approverId: countedApprover(clicker),
+      delegateId: onBehalfOf ? click.userId : null,
       decision: 'rejected',
       reason,
+      at: now,
     });
     return { ok: true };
   });
@@ -180,10 +198,6 @@ export async function rejectCharge(
 
 /** Whether `userId` may decide this request right now (before opening the reject modal). */
 export async function canDecide(deps: UseCaseDeps, click: DecisionClick): Promise<Result<{ request: ChargeRequest }>> {
-  return checkDecision(
-    deps,
-    await findChargeRequest(deps.db, click.requestId),
-    click,
-    await decider(deps, click.userId),
-  );
+  const clicker = await resolveClicker(deps, deps.db, click.userId, deps.clock.now());
+  return checkDecision(deps, await findChargeRequest(deps.db, click.requestId), click, clicker);
 }

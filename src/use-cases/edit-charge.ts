@@ -2,6 +2,7 @@ import { mayChange } from '../domain/authorization.js';
 import type { ChargeRequest } from '../domain/charge-request.js';
 import { type Result, refuse } from '../errors.js';
 import { findChargeRequest } from '../persistence/charge-requests.js';
+import { type ActingClicker, resolveClicker } from './acting-approver.js';
 import type { UseCaseDeps } from './deps.js';
 import { type ProposalInput, type ProposalResult, reviseCharge } from './propose-charge.js';
 
@@ -10,16 +11,16 @@ export interface ChangeClick {
   readonly userId: string;
 }
 
-/** The requester or an approver may change a request; anyone else is refused. */
+/** The requester, an approver or an approver's delegate may change a request; anyone else is refused. */
 export async function checkChange(
-  deps: Pick<UseCaseDeps, 'db' | 'approvers'>,
+  deps: Pick<UseCaseDeps, 'db' | 'approvers' | 'clock'>,
   click: ChangeClick,
-): Promise<Result<{ request: ChargeRequest }>> {
+): Promise<Result<{ request: ChargeRequest; clicker: ActingClicker }>> {
   const request = await findChargeRequest(deps.db, click.requestId);
   if (!request) return refuse('not_found', 'That request no longer exists.');
-  const isApprover = await deps.approvers.isApprover(click.userId);
-  const permission = mayChange(request, { userId: click.userId, isApprover });
-  return permission.ok ? { ok: true, request } : permission;
+  const clicker = await resolveClicker(deps, deps.db, click.userId, deps.clock.now());
+  const permission = mayChange(request, clicker);
+  return permission.ok ? { ok: true, request, clicker } : permission;
 }
 
 /** Whether the edit form may be shown to this person for this request. */

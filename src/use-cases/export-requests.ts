@@ -4,6 +4,7 @@ import { toCsv } from '../domain/csv.js';
 import { flagCodes } from '../domain/flags.js';
 import { toDecimalString } from '../domain/money.js';
 import type { Period } from '../domain/periods.js';
+import { approversOfRequestsCreatedBetween } from '../persistence/approvals.js';
 import { findCreatedBetween } from '../persistence/charge-requests.js';
 
 /** A single upload stays well inside Slack's file limits; longer periods are asked to be narrowed. */
@@ -24,6 +25,7 @@ const COLUMNS = [
   'stripe_customer_id',
   'description',
   'requester_id',
+  'approvers',
   'team_id',
   'channel_id',
   'thread_ts',
@@ -42,12 +44,18 @@ const COLUMNS = [
   'flags',
 ] as const;
 
-/** One CSV row per request created in the period: every field and timestamp, amounts exact. */
+/**
+ * One CSV row per request created in the period: every field and timestamp, amounts exact, and who
+ * approved it (`approvers`: Slack ids separated by `;`, a delegated approval as "U0BOB for U0ALICE").
+ */
 export async function exportRequests(
   db: Queryable,
   period: Period,
 ): Promise<{ csv: string; count: number; truncated: boolean }> {
-  const requests = await findCreatedBetween(db, period.start, period.end, EXPORT_ROW_LIMIT + 1);
+  const [requests, approvers] = await Promise.all([
+    findCreatedBetween(db, period.start, period.end, EXPORT_ROW_LIMIT + 1),
+    approversOfRequestsCreatedBetween(db, period.start, period.end),
+  ]);
   const truncated = requests.length > EXPORT_ROW_LIMIT;
   const rows = requests
     .slice(0, EXPORT_ROW_LIMIT)
@@ -66,6 +74,7 @@ export async function exportRequests(
       r.stripeCustomerId,
       r.description,
       r.requesterId,
+      (approvers.get(r.id) ?? []).join(';'),
       r.teamId,
       r.channelId,
       r.threadTs,

@@ -1,7 +1,9 @@
+import { holdsApprovalRight } from '../domain/authorization.js';
 import type { ChargeRequest } from '../domain/charge-request.js';
 import { refuse } from '../errors.js';
 import { findChargeRequest, findUnchangedSince } from '../persistence/charge-requests.js';
 import { classifyStripeError } from '../stripe/payment-links.js';
+import { resolveClicker } from './acting-approver.js';
 import type { ActionResult, UseCaseDeps } from './deps.js';
 import { transitionWithUpdates } from './transition-with-updates.js';
 
@@ -72,14 +74,14 @@ async function failLink(deps: UseCaseDeps, request: ChargeRequest, reason: strin
   );
 }
 
-/** Retry after a permanent failure (a fixed key, a granted permission): approvers only. */
+/** Retry after a permanent failure (a fixed key, a granted permission): approvers and their delegates only. */
 export async function retryPaymentLink(
   deps: UseCaseDeps,
   click: { requestId: string; userId: string },
 ): Promise<ActionResult> {
   const request = await findChargeRequest(deps.db, click.requestId);
   if (!request) return refuse('not_found', 'That request no longer exists.');
-  if (!(await deps.approvers.isApprover(click.userId))) {
+  if (!holdsApprovalRight(await resolveClicker(deps, deps.db, click.userId, deps.clock.now()))) {
     return refuse(
       'forbidden',
       `Only finance approvers can retry the payment link of ${request.reference}. Nothing was changed.`,

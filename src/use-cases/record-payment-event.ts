@@ -35,7 +35,7 @@ export async function recordPaymentEvent(
   const notices: ThreadNotice[] = [];
 
   if (fact.kind === 'disputed') {
-    if (!(await markDisputed(tx, requestId))) return 'no_change';
+    if (!(await markDisputed(tx, requestId, fact.reason))) return 'no_change';
     await appendAudit(tx, {
       chargeRequestId: requestId,
       actor: 'stripe',

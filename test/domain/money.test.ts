@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { findCurrency, SUPPORTED_CURRENCIES } from '../../src/domain/currencies.js';
 import {
   checkLimits,
   formatMoney,
@@ -139,6 +140,15 @@ describe('display', () => {
   ])('%s %s → %s', (amountMinor, currency, display, decimal) => {
     expect(formatMoney({ amountMinor, currency })).toBe(display);
     expect(toDecimalString({ amountMinor, currency })).toBe(decimal);
+  });
+
+  test.each(SUPPORTED_CURRENCIES)('code exactly once for every supported currency: %s', (currency) => {
+    const exponent = findCurrency(currency)?.exponent ?? 2;
+    const shown = formatMoney({ amountMinor: 1248050n, currency });
+    expect(shown.split(currency)).toHaveLength(2);
+    // The currency's own decimals (en-US: "." before them, "," between thousands), every digit exact.
+    expect(/\.(\d+)/.exec(shown)?.[1]?.length ?? 0).toBe(exponent);
+    expect(shown.replace(/\D/g, '')).toBe('1248050');
   });
 
   test('formatting never goes through a float: a 16-digit amount keeps every digit', () => {

@@ -3,9 +3,24 @@ import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
 import { ADMINS, startTestApp, type TestApp } from '../support/app.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { FakeStripe } from '../support/fake-stripe.js';
-import { approvedWithLink, click, ephemeral, query, settled, waitForStatus } from '../support/flows.js';
+import {
+  approvedWithLink,
+  ephemeral,
+  openModal,
+  query,
+  settled,
+  submitModal,
+  waitForStatus,
+} from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
-import { charge, checkoutSession, postStripeEvent, stripeEvent, WEBHOOK_SECRETS } from '../support/stripe-events.js';
+import {
+  charge,
+  checkoutSession,
+  dispute,
+  postStripeEvent,
+  stripeEvent,
+  WEBHOOK_SECRETS,
+} from '../support/stripe-events.js';
 
 let app: TestApp | undefined;
 let stripe: FakeStripe | undefined;
@@ -173,6 +188,32 @@ describe('POST /stripe/webhook', () => {
     );
   });
 
+  test('when the customer disputes a payment, then the card reads disputed (not paid) and the reason is in words', async () => {
+    const t = await start();
+    const request = await approvedWithLink(t);
+    const pi = `pi_${request.paymentLinkId}`;
+    const events = [
+      stripeEvent('checkout.session.completed', checkoutSession(request.paymentLinkId)),
+      stripeEvent('charge.dispute.created', dispute(pi, { reason: 'product_not_received' })),
+    ];
+    for (const event of events) await postStripeEvent(t.base, event);
+    await applied(
+      t,
+      events.map((e) => e.id),
+    );
+    expect(await query(t.databaseUrl, 'SELECT disputed, dispute_reason FROM charge_requests')).toEqual([
+      { disputed: true, dispute_reason: 'product_not_received' },
+    ]);
+    const card = await t.slack.waitForCall('chat.update', (c) => JSON.stringify(c.args.blocks).includes('Disputed'));
+    const blocks = JSON.stringify(card.args.blocks);
+    expect(blocks).toContain(':rotating_light: disputed (paid)');
+    expect(blocks).toContain('*Disputed:* the customer says they did not receive what they paid for.');
+    expect(blocks).not.toContain(':moneybag:');
+    expect(blocks).not.toContain('product_not_received');
+    const notice = await t.slack.waitForCall('chat.postMessage', (c) => String(c.args.text).includes('disputed'));
+    expect(notice.args.text).toContain('the customer says they did not receive what they paid for');
+  });
+
   test('an asynchronous payment that fails ends failed, in either order', async () => {
     const t = await start();
     for (const reversed of [false, true]) {
@@ -245,7 +286,8 @@ test('events stored but not yet applied when the app stopped are applied after a
 test('a payment that arrives after cancellation is still recorded, and the thread is told to consider a refund', async () => {
   const t = await start();
   const request = await approvedWithLink(t);
-  await click(t, CARD_ACTIONS.cancel, `${request.id}:1`, 'U0REQUESTER');
+  const form = await openModal(t, CARD_ACTIONS.cancel, `${request.id}:1`, 'U0REQUESTER');
+  await submitModal(t, form, 'U0REQUESTER', { reason: 'not needed' });
   await waitForStatus(t, request.id, 'canceled');
   // The customer paid in the moment before the link was deactivated: the money arrived regardless.
   const event = stripeEvent('checkout.session.completed', checkoutSession(request.paymentLinkId));
@@ -257,6 +299,12 @@ test('a payment that arrives after cancellation is still recorded, and the threa
   expect(row).toEqual({ status: 'paid', amount_received_minor: '120000' });
   const reply = await t.slack.waitForCall('chat.postMessage', (c) => String(c.args.text).startsWith('Paid ✅'));
   expect(reply.args.text).toContain('The request had been canceled; consider refunding the payment.');
+  // The card keeps who canceled and why, beside the payment.
+  await t.slack.waitForCall('chat.update', (c) =>
+    /:warning: Canceled by <@U0REQUESTER> · \d{1,2} \w{3} \d{2}:\d{2} UTC: not needed\. The customer paid before/.test(
+      JSON.stringify(c.args.blocks),
+    ),
+  );
 });
 
 describe('reconciliation', () => {

@@ -187,7 +187,8 @@ describe('/charges export', () => {
   test('sends a CSV of the period to the admin DM, quoted and with formulas neutralised', async () => {
     const before = t.slack.callsOf('file_upload').length;
     const { text } = await command('export 2026-11');
-    expect(text).toMatch(/Sent countersign-2026-10-31-to-2026-11-30\.csv \(1 rows\)/);
+    // Named by the days of REPORT_TIMEZONE (Europe/Berlin), not by the UTC dates of its instants.
+    expect(text).toMatch(/Sent countersign-2026-11-01-to-2026-11-30\.csv \(1 rows\)/);
     const upload = t.slack.callsOf('file_upload')[before];
     const csv = String(upload?.args.content);
     const [header, row] = csv.split('\r\n');
@@ -196,6 +197,25 @@ describe('/charges export', () => {
     expect(row).toContain(',USD,7.77,777,');
     expect(t.slack.callsOf('conversations.open').at(-1)?.args).toMatchObject({ users: ADMIN });
     expect(t.slack.callsOf('files.completeUploadExternal').at(-1)?.args).toMatchObject({ channel_id: `D${ADMIN}` });
+  });
+
+  test('has an approvers column: who approved the current version, a delegate as "U0BOB for U0FIN2"', async () => {
+    const request = await seed({ createdAt: '2026-09-10T10:00:00Z', status: 'link_created', approvedAfterMinutes: 10 });
+    await query(
+      t.databaseUrl,
+      `INSERT INTO charge_approvals (charge_request_id, version, approver_id, delegate_id, decision, created_at)
+       VALUES ($1, 1, 'U0FIN2', 'U0BOB', 'approved', now() + interval '1 minute')`,
+      [request?.id],
+    );
+    await seed({ createdAt: '2026-09-11T10:00:00Z', status: 'pending_approval' });
+    const before = t.slack.callsOf('file_upload').length;
+    await command('export 2026-09');
+    const csv = String(t.slack.callsOf('file_upload')[before]?.args.content);
+    const [header, approved, pending] = csv.split('\r\n').map((line) => line.split(','));
+    const column = header?.indexOf('approvers') ?? -1;
+    expect(header?.[column - 1]).toBe('requester_id');
+    expect(approved?.[column]).toBe(`${FIN};U0BOB for U0FIN2`);
+    expect(pending?.[column]).toBe('');
   });
 });
 
@@ -273,7 +293,7 @@ describe('App Home', () => {
       eventEnvelope({ type: 'app_home_opened', user: 'U0REQUESTER', channel: 'D0HOME2', tab: 'home', event_ts: '1.2' }),
     );
     const mine = await t.slack.waitForCall('views.publish', (c) => c.args.user_id === 'U0REQUESTER');
-    expect(String(mine.args.view)).toContain('Your recent requests');
+    expect(String(mine.args.view)).toContain('*Your requests* (');
     expect(String(mine.args.view)).not.toContain(CARD_ACTIONS.approve);
   });
 });

@@ -4,7 +4,17 @@ import { MODALS } from '../../src/slack/blocks/modals.js';
 import { APPROVERS, startTestApp, type TestApp } from '../support/app.js';
 import { type FakeSlack, startFakeSlack, viewSubmission } from '../support/fake-slack.js';
 import { FakeStripe } from '../support/fake-stripe.js';
-import { click, ephemeral, propose, query, settled, statusOf, waitForStatus } from '../support/flows.js';
+import {
+  click,
+  ephemeral,
+  openModal,
+  propose,
+  query,
+  settled,
+  statusOf,
+  submitModal,
+  waitForStatus,
+} from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
 
 const [FIN1 = '', FIN2 = ''] = APPROVERS;
@@ -209,7 +219,9 @@ describe('rejecting and editing', () => {
     const update = await app.slack.waitForCall('chat.update', (c) =>
       JSON.stringify(c.args.blocks).includes('Rejected by'),
     );
-    expect(JSON.stringify(update.args.blocks)).toContain(`Rejected by <@${FIN1}>: Budget frozen until Q4`);
+    expect(JSON.stringify(update.args.blocks)).toMatch(
+      new RegExp(`Rejected by <@${FIN1}> · \\d{1,2} \\w{3} \\d{2}:\\d{2} UTC: Budget frozen until Q4`),
+    );
     const notice = await app.slack.waitForCall('chat.postMessage', (c) => String(c.args.text).includes('was rejected'));
     expect(notice.args.text).toContain(`<@${REQUESTER}>`);
     expect(await query(app.databaseUrl, 'SELECT decision, reason, version FROM charge_approvals')).toEqual([
@@ -222,12 +234,19 @@ describe('rejecting and editing', () => {
     const request = await propose(app);
     await click(app, CARD_ACTIONS.edit, `${request.id}:1`, REQUESTER);
     const opened = await app.slack.waitForCall('views.open');
-    const view = JSON.parse(String(opened.args.view)) as { callback_id: string; private_metadata: string };
+    const view = JSON.parse(String(opened.args.view)) as {
+      callback_id: string;
+      private_metadata: string;
+      blocks: { block_id?: string; element?: { type: string; options?: unknown[] } }[];
+    };
     expect(view.callback_id).toBe(MODALS.edit);
+    // Without POLICY_ALLOWED_CURRENCIES every supported currency can be picked.
+    expect(view.blocks.find((b) => b.block_id === 'currency')?.element).toMatchObject({ type: 'static_select' });
+    expect(view.blocks.find((b) => b.block_id === 'currency')?.element?.options).toHaveLength(30);
     const bad = await app.postInteraction(
       viewSubmission(MODALS.edit, view.private_metadata, REQUESTER, {
         amount: '1.500',
-        currency: 'USD',
+        currency: { selected: 'USD' },
         customer: 'Acme Corp',
         description: 'x',
       }),
@@ -239,7 +258,7 @@ describe('rejecting and editing', () => {
     await app.postInteraction(
       viewSubmission(MODALS.edit, view.private_metadata, REQUESTER, {
         amount: '1500',
-        currency: 'USD',
+        currency: { selected: 'USD' },
         customer: 'Acme Corp',
         email: '',
         description: 'Q3 onboarding workshop',
@@ -339,27 +358,73 @@ describe('Stripe failures, crashes and cancellation', () => {
     expect(stripe?.createCalls().some((c) => c.replayed)).toBe(true);
   });
 
-  test('cancel deactivates an existing link; the card and the thread say so', async () => {
+  test('cancel asks first, says the link will be deactivated, deactivates it; the card and the thread say who and why', async () => {
     const app = await start();
     const request = await propose(app);
     await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);
     await waitForStatus(app, request.id, 'link_created');
-    await click(app, CARD_ACTIONS.cancel, `${request.id}:1`, REQUESTER);
+    const modal = await openModal(app, CARD_ACTIONS.cancel, `${request.id}:1`, REQUESTER);
+    expect(modal.callback_id).toBe(MODALS.cancel);
+    expect(JSON.stringify(modal.blocks)).toContain("This deactivates the customer's payment link");
+    // Opening the form changed nothing: it is the confirmation.
+    expect(await statusOf(app, request.id)).toBe('link_created');
+    expect(stripe?.links[0]?.active).toBe(true);
+    // The requester's own reason is optional.
+    expect(modal.blocks.find((b) => b.block_id === 'reason')?.optional).toBe(true);
+    expect(await submitModal(app, modal, REQUESTER, { reason: '' })).toEqual({});
     await waitForStatus(app, request.id, 'canceled');
     expect(stripe?.links[0]?.active).toBe(false);
     await app.slack.waitForCall('chat.postMessage', (c) => String(c.args.text).includes('no longer accepts payments'));
+    const card = await app.slack.waitForCall('chat.update', (c) =>
+      JSON.stringify(c.args.blocks).includes('Canceled by'),
+    );
+    expect(JSON.stringify(card.args.blocks)).toMatch(
+      new RegExp(`Canceled by <@${REQUESTER}> · [^"]+ UTC\\. The payment link was deactivated\\.`),
+    );
     await click(app, CARD_ACTIONS.cancel, `${request.id}:1`, REQUESTER, 'again');
     expect(await ephemeral(app, 'again')).toMatch(/can no longer be canceled/);
   });
 
-  test('when Stripe cannot deactivate the link, then the request is not canceled', async () => {
+  test("an approver's cancel needs a reason, which is stored, audited and shown; a stranger cannot open the form", async () => {
+    const app = await start();
+    const request = await propose(app);
+    await click(app, CARD_ACTIONS.cancel, `${request.id}:1`, 'U0STRANGER');
+    expect(await ephemeral(app, 'U0STRANGER')).toMatch(/Only the requester or a finance approver/);
+    expect(app.slack.callsOf('views.open')).toHaveLength(0);
+
+    const modal = await openModal(app, CARD_ACTIONS.cancel, `${request.id}:1`, FIN1);
+    expect(modal.blocks.find((b) => b.block_id === 'reason')?.optional).toBe(false);
+    expect(JSON.stringify(modal.blocks)).not.toContain('deactivates');
+    expect(await submitModal(app, modal, FIN1, { reason: ' ' })).toMatchObject({
+      response_action: 'errors',
+      errors: { reason: expect.stringMatching(/Say why you cancel it/) },
+    });
+    expect(await statusOf(app, request.id)).toBe('pending_approval');
+
+    expect(await submitModal(app, modal, FIN1, { reason: 'Customer <b>withdrew</b>' })).toEqual({});
+    await waitForStatus(app, request.id, 'canceled');
+    const [row] = await query(app.databaseUrl, 'SELECT canceled_by, cancel_reason FROM charge_requests');
+    expect(row).toEqual({ canceled_by: FIN1, cancel_reason: 'Customer <b>withdrew</b>' });
+    const [audit] = await query(app.databaseUrl, "SELECT actor, details FROM audit_events WHERE action = 'cancel'");
+    expect(audit).toEqual({ actor: FIN1, details: { linkDeactivated: false, reason: 'Customer <b>withdrew</b>' } });
+    const card = await app.slack.waitForCall('chat.update', (c) =>
+      JSON.stringify(c.args.blocks).includes('Canceled by'),
+    );
+    expect(JSON.stringify(card.args.blocks)).toContain(': Customer &lt;b&gt;withdrew&lt;/b&gt;.');
+    const notice = await app.slack.waitForCall('chat.postMessage', (c) => String(c.args.text).includes('was canceled'));
+    expect(notice.args.text).toContain(`was canceled by <@${FIN1}>: Customer &lt;b&gt;withdrew&lt;/b&gt;`);
+  });
+
+  test('when Stripe cannot deactivate the link, then the request is not canceled and the form says why', async () => {
     const app = await start();
     const request = await propose(app);
     await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);
     await waitForStatus(app, request.id, 'link_created');
     stripe?.failNext('POST /v1/payment_links/:id', { status: 400, type: 'invalid_request_error', message: 'nope' });
-    await click(app, CARD_ACTIONS.cancel, `${request.id}:1`, FIN2);
-    expect(await ephemeral(app, FIN2)).toMatch(/Stripe did not deactivate the payment link/);
+    const modal = await openModal(app, CARD_ACTIONS.cancel, `${request.id}:1`, FIN2);
+    expect(await submitModal(app, modal, FIN2, { reason: 'wrong customer' })).toMatchObject({
+      errors: { reason: expect.stringMatching(/Stripe did not deactivate the payment link/) },
+    });
     expect(await statusOf(app, request.id)).toBe('link_created');
   });
 
@@ -368,6 +433,10 @@ describe('Stripe failures, crashes and cancellation', () => {
     const request = await propose(app);
     const mirror = await app.slack.waitForCall('chat.postMessage', (c) => c.args.channel === 'C0FINANCE');
     expect(JSON.stringify(mirror.args.blocks)).toContain(CARD_ACTIONS.approve);
+    // The finance copy names the channel the request came from; the channel's own card does not need to.
+    expect(JSON.stringify(mirror.args.blocks)).toMatch(/From <#C0SALES> · <https:[^|]+\|Open the request thread>/);
+    const own = app.slack.callsOf('chat.postMessage').find((c) => c.args.channel === 'C0SALES');
+    expect(JSON.stringify(own?.args.blocks)).not.toContain('From <#C0SALES>');
     await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);
     await waitForStatus(app, request.id, 'link_created');
     await app.slack.waitForCall(

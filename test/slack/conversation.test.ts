@@ -50,7 +50,8 @@ describe('a mention in HTTP mode', () => {
       thread_ts: '1700000001.000100',
     });
     expect(card.args).toMatchObject({ channel: 'C0SALES', thread_ts: '1700000001.000100' });
-    expect(blocksText(card)).toContain(`Charge request CR-${row?.number}`);
+    expect(blocksText(card)).toContain('"text":"$1,200.00 USD · Acme Corp"');
+    expect(blocksText(card)).toContain(`CR-${row?.number} · version 1`);
     expect(blocksText(card)).toContain('$1,200.00 USD');
     expect(blocksText(card)).toContain('Acme Corp');
     expect(blocksText(card)).toContain('<@U0REQUESTER>');
@@ -132,7 +133,11 @@ describe('a mention in HTTP mode', () => {
     });
     await t.postEvent(eventEnvelope(mentionEvent('charge <!channel> Acme $50', { ts: '1700000004.000100' })));
     const card = await t.slack.waitForCall('chat.postMessage', cardPost);
-    const rendered = blocksText(card) + String(card.args.text);
+    // The header is plain_text, which Slack never parses: the name shows as written, links broken.
+    const [header, ...rest] = card.args.blocks as { type: string; text?: { type: string; text: string } }[];
+    expect(header?.text?.type).toBe('plain_text');
+    for (const forbidden of ['https://evil', 'www.evil']) expect(header?.text?.text).not.toContain(forbidden);
+    const rendered = JSON.stringify(rest) + String(card.args.text);
     for (const forbidden of ['<!channel>', '<!here>', '<@U0CEO>', '<https://', 'https://evil', 'www.evil']) {
       expect(rendered).not.toContain(forbidden);
     }

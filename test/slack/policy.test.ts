@@ -4,7 +4,7 @@ import { MODALS } from '../../src/slack/blocks/modals.js';
 import { APPROVERS, startTestApp, type TestApp } from '../support/app.js';
 import { eventEnvelope, type FakeSlack, mentionEvent, startFakeSlack, viewSubmission } from '../support/fake-slack.js';
 import { FakeStripe } from '../support/fake-stripe.js';
-import { click, ephemeral, propose, query, statusOf, waitForStatus } from '../support/flows.js';
+import { click, ephemeral, openModal, propose, query, statusOf, waitForStatus } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
 
 const [FIN1 = '', FIN2 = '', FIN3 = ''] = APPROVERS;
@@ -100,7 +100,7 @@ test('an edit is checked against the policy too: over the maximum it is refused 
     .postInteraction(
       viewSubmission(MODALS.edit, `${request.id}:1`, 'U0REQUESTER', {
         amount: '6000',
-        currency: 'USD',
+        currency: { selected: 'USD' },
         customer: 'Acme',
         description: 'x',
       }),
@@ -115,6 +115,19 @@ test('an edit is checked against the policy too: over the maximum it is refused 
     { version: 1, amount_minor: '400000' },
   ]);
   expect((await refusals(app)).map((r) => [r.details.stage, r.details.rules])).toEqual([['edit', ['max_per_request']]]);
+});
+
+test('the edit form offers only the allowed currencies', async () => {
+  const app = await start({ POLICY_ALLOWED_CURRENCIES: 'USD,EUR' });
+  const request = await propose(app, 'new 40 USD Acme');
+  const modal = await openModal(app, CARD_ACTIONS.edit, `${request.id}:1`, 'U0REQUESTER');
+  expect(modal.blocks.find((b) => b.block_id === 'currency')).toMatchObject({
+    element: {
+      type: 'static_select',
+      options: [{ value: 'USD' }, { value: 'EUR' }],
+      initial_option: { value: 'USD' },
+    },
+  });
 });
 
 describe('spending policy at approval', () => {
@@ -179,7 +192,9 @@ describe('spending policy at approval', () => {
     await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1, 'a1');
     expect(await ephemeral(app, 'a1')).toMatch(/Your approval is recorded \(1 of 2\)/);
     expect(await statusOf(app, request.id)).toBe('pending_approval');
-    await app.slack.waitForCall('chat.update', (c) => JSON.stringify(c.args.blocks).includes('1 of 2 so far'));
+    await app.slack.waitForCall('chat.update', (c) =>
+      JSON.stringify(c.args.blocks).includes(`1 of 2 approvals — <@${FIN1}> · `),
+    );
 
     await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1, 'a1-again');
     expect(await ephemeral(app, 'a1-again')).toMatch(/You already approved version 1/);

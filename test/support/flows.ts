@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
 import { APPROVERS, type TestApp } from './app.js';
-import { buttonClick } from './fake-slack.js';
+import { buttonClick, viewSubmission } from './fake-slack.js';
 import { eventually } from './http-fake.js';
 
 export async function query<T = Record<string, unknown>>(
@@ -19,12 +19,12 @@ export async function query<T = Record<string, unknown>>(
 }
 
 /** Proposes through /charges new (1,200 USD for Acme by default) and waits until its card is posted. */
-export async function propose(app: TestApp, text = 'new 1,200 USD Acme Corp — Q3 onboarding workshop') {
+export async function propose(app: TestApp, text = 'new 1,200 USD Acme Corp — Q3 onboarding workshop', user?: string) {
   const [{ last }] = (await query<{ last: number }>(
     app.databaseUrl,
     'SELECT coalesce(max(number), 0) AS last FROM charge_requests',
   )) as [{ last: number }];
-  await app.postCommand({ text });
+  await app.postCommand({ text, ...(user ? { user_id: user } : {}) });
   return eventually(async () => {
     const [row] = await query<{ id: string; version: number; number: number }>(
       app.databaseUrl,
@@ -93,3 +93,42 @@ export const auditOf = (app: TestApp, id: string) =>
     'SELECT action, actor, details FROM audit_events WHERE charge_request_id = $1 ORDER BY id',
     [id],
   );
+
+export interface OpenedModal {
+  readonly callback_id: string;
+  readonly private_metadata: string;
+  readonly blocks: { type: string; block_id?: string; optional?: boolean; text?: { text: string } }[];
+}
+
+/** Clicks a button that opens a modal and returns the modal Slack was asked to open. */
+export async function openModal(app: TestApp, action: string, value: string, user: string): Promise<OpenedModal> {
+  const before = app.slack.callsOf('views.open').length;
+  await click(app, action, value, user);
+  const opened = await eventually(() => app.slack.callsOf('views.open')[before], `${action} modal`);
+  return JSON.parse(String(opened.args.view)) as OpenedModal;
+}
+
+/** Submits a modal as Slack does; resolves to the acknowledgement's body (`{}` when it simply closes). */
+export async function submitModal(
+  app: TestApp,
+  modal: Pick<OpenedModal, 'callback_id' | 'private_metadata'>,
+  user: string,
+  values: Parameters<typeof viewSubmission>[3],
+): Promise<{ response_action?: string; errors?: Record<string, string> }> {
+  const res = await app.postInteraction(viewSubmission(modal.callback_id, modal.private_metadata, user, values));
+  const body = await res.text();
+  return body ? (JSON.parse(body) as { response_action?: string; errors?: Record<string, string> }) : {};
+}
+
+/** Runs `/charges <text>` as `user` and resolves to its final ephemeral answer (after any progress note). */
+export async function runCommand(app: TestApp, text: string, user: string): Promise<{ text: string; blocks: string }> {
+  const id = `${user}-${Math.random().toString(36).slice(2)}`;
+  await app.postCommand({ text, user_id: user, response_url: app.slack.responseUrl(id) });
+  const calls = () => app.slack.callsOf('response_url').filter((c) => c.args.path === `/response/${id}`);
+  await eventually(
+    () => (calls().some((c) => !/^:(hourglass|mag):/.test(String(c.args.text))) ? true : undefined),
+    `answer to /charges ${text}`,
+  );
+  const last = calls().at(-1);
+  return { text: String(last?.args.text), blocks: JSON.stringify(last?.args.blocks ?? []) };
+}

@@ -257,12 +257,12 @@ export function buttonClick(actionId: string, value: string, userId: string, res
   };
 }
 
-/** A modal submission (view_submission) with plain-text inputs keyed by block id. */
+/** A modal submission (view_submission) with inputs keyed by block id: plain text, or `{ selected }` for a static_select. */
 export function viewSubmission(
   callbackId: string,
   privateMetadata: string,
   userId: string,
-  values: Record<string, string>,
+  values: Record<string, string | { selected: string }>,
 ) {
   const base = omit(sample('ViewSubmissionPayload'), ['function_data', 'bot_access_token', 'interactivity']);
   return {
@@ -290,7 +290,18 @@ export function viewSubmission(
       bot_id: BOT_ID,
       state: {
         values: Object.fromEntries(
-          Object.entries(values).map(([block, value]) => [block, { value: { type: 'plain_text_input', value } }]),
+          Object.entries(values).map(([block, value]) => [
+            block,
+            {
+              value:
+                typeof value === 'string'
+                  ? { type: 'plain_text_input', value }
+                  : {
+                      type: 'static_select',
+                      selected_option: { text: plainText(value.selected), value: value.selected },
+                    },
+            },
+          ]),
         ),
       },
     },

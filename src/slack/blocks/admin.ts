@@ -3,9 +3,7 @@ import { type ChargeRequest, moneyOf } from '../../domain/charge-request.js';
 import { describeStatus } from '../../domain/charge-status.js';
 import { formatMoney } from '../../domain/money.js';
 import type { AuditEvent } from '../../persistence/audit.js';
-import { safeUrl } from './approval-card.js';
 import { escapeText, mention } from './escape.js';
-import { duration } from './report.js';
 
 const amount = (r: ChargeRequest) => formatMoney(moneyOf(r));
 const who = (actor: string) => (/^[UW][A-Z0-9]+$/.test(actor) ? mention(actor) : `_${escapeText(actor, 20)}_`);
@@ -41,33 +39,6 @@ export function auditBlocks(
         ],
       },
       ...chunks.map((text): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } })),
-    ],
-  };
-}
-
-/** `/charges pending`: what waits on approvers, oldest first, with age and a link to each thread. */
-export function pendingBlocks(
-  requests: readonly ChargeRequest[],
-  permalinks: ReadonlyMap<string, string>,
-  now: Date,
-): { text: string; blocks: KnownBlock[] } {
-  if (requests.length === 0) {
-    return {
-      text: 'Nothing is waiting for approval.',
-      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ':tada: Nothing is waiting for approval.' } }],
-    };
-  }
-  const lines = requests.map((r) => {
-    const link = safeUrl(permalinks.get(r.id));
-    const ref = link ? `<${link}|${r.reference}>` : r.reference;
-    const age = duration((now.getTime() - r.createdAt.getTime()) / 1000);
-    return `${ref} · ${amount(r)} · ${escapeText(r.customerName, 80)} · by ${mention(r.requesterId)} · ${describeStatus(r.status)} · waiting ${age}`;
-  });
-  return {
-    text: `${requests.length} requests wait for approvers`,
-    blocks: [
-      { type: 'header', text: { type: 'plain_text', text: `Waiting for approvers (${requests.length})` } },
-      { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2990) } },
     ],
   };
 }

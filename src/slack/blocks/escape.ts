@@ -62,22 +62,26 @@ export function fitMrkdwn(text: string, maxLength: number): string {
 
 /**
  * Joins escaped lines into one text of at most `maxLength`, ending with a "…and N more" line (from
- * `more`) when they do not all fit. Lines are never cut: a list says how many it left out.
+ * `more`) when they do not all fit. Lines are never cut: a list says how many it left out. `total`
+ * is the size of the whole list when only its first `lines` were fetched (the rest count as hidden).
  */
-export function joinLines(lines: readonly string[], maxLength: number, more: (hidden: number) => string): string {
+export function joinLines(
+  lines: readonly string[],
+  maxLength: number,
+  more: (hidden: number) => string,
+  total = lines.length,
+): string {
   const kept: string[] = [];
   let length = 0;
   for (const [i, line] of lines.entries()) {
-    const hiddenAfter = lines.length - i - 1;
+    const hiddenAfter = total - i - 1;
     const tail = hiddenAfter > 0 ? more(hiddenAfter).length + 1 : 0;
-    if (length + line.length + (kept.length ? 1 : 0) + tail > maxLength) {
-      const hidden = lines.length - kept.length;
-      return [...kept, more(hidden)].join('\n');
-    }
+    if (length + line.length + (kept.length ? 1 : 0) + tail > maxLength) break;
     kept.push(line);
     length += line.length + (kept.length > 1 ? 1 : 0);
   }
-  return kept.join('\n');
+  const hidden = total - kept.length;
+  return (hidden > 0 ? [...kept, more(hidden)] : kept).join('\n');
 }
 
 /**

@@ -1,6 +1,10 @@
 import type { KnownBlock } from '@slack/types';
+import type { Delegation } from '../../domain/delegation.js';
 import { formatMoney } from '../../domain/money.js';
 import type { PerCurrency, Policy } from '../../domain/policy.js';
+import { SLACK_LIMITS } from '../limits.js';
+import { delegationLine } from './delegations.js';
+import { joinLines } from './escape.js';
 
 export interface BudgetUse {
   readonly channelId: string;
@@ -24,11 +28,12 @@ export function budgetLines(policy: Policy, use: readonly BudgetUse[]): string[]
   });
 }
 
-/** `/charges policy`: every rule in force, and this month's budget use. */
+/** `/charges policy`: every rule in force, this month's budget use, and who approves for whom. */
 export function policyBlocks(
   policy: Policy,
   use: readonly BudgetUse[],
   timezone: string,
+  delegations: readonly Delegation[] = [],
 ): { text: string; blocks: KnownBlock[] } {
   const rules = [
     `*Allowed currencies:* ${policy.allowedCurrencies ? [...policy.allowedCurrencies].join(', ') : 'all supported'}`,
@@ -61,6 +66,19 @@ export function policyBlocks(
             } satisfies KnownBlock,
           ]
         : []),
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: delegations.length
+            ? joinLines(
+                ['*Delegations in force*', ...delegations.map((d) => `• ${delegationLine(d, timezone)}`)],
+                SLACK_LIMITS.section.textMaxChars,
+                (hidden) => `…and ${hidden} more`,
+              )
+            : '*Delegations in force:* none',
+        },
+      },
     ],
   };
 }

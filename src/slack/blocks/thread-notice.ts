@@ -1,4 +1,5 @@
 import { type ChargeRequest, moneyOf } from '../../domain/charge-request.js';
+import { describeDisputeReason } from '../../domain/disputes.js';
 import { formatMoney } from '../../domain/money.js';
 import type { ThreadNotice } from '../../outbox/items.js';
 import { describeChange, safeUrl } from './approval-card.js';
@@ -7,21 +8,24 @@ import { escapeText, mention } from './escape.js';
 /** The words of a thread message for a notice. Every user-supplied value is escaped. */
 export function threadNoticeText(request: ChargeRequest, notice: ThreadNotice): string {
   const amount = formatMoney(moneyOf(request));
+  // A delegate's decision names both: "<@U0BOB> for <@U0ALICE>".
+  const by = (n: { by: string; onBehalfOf?: string }) =>
+    n.onBehalfOf ? `${mention(n.by)} for ${mention(n.onBehalfOf)}` : mention(n.by);
   switch (notice.type) {
     case 'revised':
       return `:pencil2: ${request.reference} is now version ${notice.version} (${notice.changes.map(describeChange).join(', ')}). Approvals of earlier versions no longer count.`;
     case 'approved':
-      return `:white_check_mark: ${request.reference} (${amount}) was approved by ${mention(notice.by)}. Creating the payment link…`;
+      return `:white_check_mark: ${request.reference} (${amount}) was approved by ${by(notice)}. Creating the payment link…`;
     case 'approval_progress':
-      return `:ballot_box_with_check: ${mention(notice.by)} approved ${request.reference} (${amount}): ${notice.approvals} of ${notice.required} approvals. It needs another approver.`;
+      return `:ballot_box_with_check: ${by(notice)} approved ${request.reference} (${amount}): ${notice.approvals} of ${notice.required} approvals. It needs another approver.`;
     case 'rejected':
-      return `:no_entry: ${mention(request.requesterId)} ${request.reference} was rejected by ${mention(notice.by)}: ${escapeText(notice.reason, 1000)}`;
+      return `:no_entry: ${mention(request.requesterId)} ${request.reference} was rejected by ${by(notice)}: ${escapeText(notice.reason, 1000)}`;
     case 'link_created':
       return `:link: Payment link for ${request.reference} (${amount}, ${escapeText(request.customerName, 200)}): ${safeUrl(notice.url) ?? 'see the card'}`;
     case 'link_failed':
       return `:warning: Stripe could not create the payment link for ${request.reference}: ${escapeText(notice.reason, 500)} An approver can press Retry on the card.`;
     case 'canceled':
-      return `:heavy_multiplication_x: ${request.reference} was canceled by ${mention(notice.by)}.${notice.linkDeactivated ? ' Its payment link no longer accepts payments.' : ''}`;
+      return `:heavy_multiplication_x: ${request.reference} was canceled by ${mention(notice.by)}${notice.reason ? `: ${escapeText(notice.reason, 1000)}` : '.'}${notice.linkDeactivated ? ' Its payment link no longer accepts payments.' : ''}`;
     case 'paid': {
       const received =
         notice.amountMinor && notice.currency
@@ -48,7 +52,7 @@ export function threadNoticeText(request: ChargeRequest, notice: ThreadNotice): 
     case 'refunded':
       return `:leftwards_arrow_with_hook: ${request.reference} was ${notice.full ? 'fully' : 'partially'} refunded (${formatMoney({ amountMinor: BigInt(notice.amountMinor), currency: request.currency })} in total).`;
     case 'disputed':
-      return `:rotating_light: The customer disputed the payment for ${request.reference} (${escapeText(notice.reason, 100)}). Finance should respond in the Stripe Dashboard.`;
+      return `:rotating_light: The customer disputed the payment for ${request.reference}: ${escapeText(describeDisputeReason(notice.reason), 300)}. Finance should respond in the Stripe Dashboard.`;
     case 'expired':
       return `:hourglass: ${mention(request.requesterId)} ${request.reference} (${amount}) expired: nobody approved or rejected it within ${notice.after}. Nothing will be charged; ask again if it is still needed.`;
     case 'link_expired':

@@ -1,13 +1,14 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import pLimit from 'p-limit';
-import { cancelCharge } from '../../../use-cases/cancel-charge.js';
+import { SUPPORTED_CURRENCIES } from '../../../domain/currencies.js';
+import { canCancel } from '../../../use-cases/cancel-charge.js';
 import { approveCharge, canDecide } from '../../../use-cases/decide-charge.js';
 import type { ActionResult } from '../../../use-cases/deps.js';
 import { canEdit } from '../../../use-cases/edit-charge.js';
 import { retryPaymentLink } from '../../../use-cases/payment-link.js';
 import { requestAgain } from '../../../use-cases/request-again.js';
 import { CARD_ACTIONS, parseCardButtonValue } from '../../blocks/approval-card.js';
-import { editModal, rejectModal } from '../../blocks/modals.js';
+import { cancelModal, editModal, rejectModal } from '../../blocks/modals.js';
 import type { SlackDeps } from '../../deps.js';
 import { publishHome } from '../../home.js';
 import { refusalText, SOMETHING_WENT_WRONG } from '../../refusals.js';
@@ -54,7 +55,6 @@ export function registerActions(app: App, deps: SlackDeps): void {
   };
 
   on(CARD_ACTIONS.approve, (click) => approveCharge(useCases, click));
-  on(CARD_ACTIONS.cancel, (click) => cancelCharge(useCases, click));
   on(CARD_ACTIONS.retry, (click) => retryPaymentLink(useCases, click));
   on(CARD_ACTIONS.requestAgain, (click) => requestAgain(useCases, click));
 
@@ -68,7 +68,19 @@ export function registerActions(app: App, deps: SlackDeps): void {
   on(CARD_ACTIONS.edit, async (click, { triggerId }) => {
     const allowed = await canEdit(useCases, click);
     if (!allowed.ok) return allowed;
-    await app.client.views.open({ trigger_id: triggerId, view: editModal(allowed.request) });
+    const currencies = [...(useCases.policy.rules.allowedCurrencies ?? SUPPORTED_CURRENCIES)];
+    await app.client.views.open({ trigger_id: triggerId, view: editModal(allowed.request, currencies) });
+    return { ok: true };
+  });
+
+  // Cancel asks first: the form is the confirmation, and takes the reason.
+  on(CARD_ACTIONS.cancel, async (click, { triggerId }) => {
+    const allowed = await canCancel(useCases, click);
+    if (!allowed.ok) return allowed;
+    await app.client.views.open({
+      trigger_id: triggerId,
+      view: cancelModal(allowed.request, { reasonRequired: allowed.reasonRequired }),
+    });
     return { ok: true };
   });
 }

@@ -1,4 +1,4 @@
-import { parsePeriod } from '../../../domain/periods.js';
+import { parsePeriod, periodDays } from '../../../domain/periods.js';
 import { exportRequests } from '../../../use-cases/export-requests.js';
 import { refusalText } from '../../refusals.js';
 import type { Subcommand } from './subcommand.js';
@@ -16,7 +16,9 @@ export const exportCsv: Subcommand = {
     const dm = await run.client.conversations.open({ users: run.userId });
     const channel = dm.channel?.id;
     if (!channel) return run.reply('I could not open a direct message with you to send the file.');
-    const filename = `countersign-${period.period.start.toISOString().slice(0, 10)}-to-${period.period.end.toISOString().slice(0, 10)}.csv`;
+    // Named by the period's first and last day where it was cut (REPORT_TIMEZONE), not by UTC dates.
+    const days = periodDays(period.period, deps.admin.timezone);
+    const filename = `countersign-${days.first}-to-${days.last}.csv`;
     await run.client.filesUploadV2({
       channel_id: channel,
       filename,

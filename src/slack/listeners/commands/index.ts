@@ -5,7 +5,9 @@ import { helpMessage } from '../../blocks/help.js';
 import type { SlackDeps } from '../../deps.js';
 import { refusalText, SOMETHING_WENT_WRONG } from '../../refusals.js';
 import { audit } from './audit.js';
+import { delegate } from './delegate.js';
 import { exportCsv } from './export.js';
+import { mine } from './mine.js';
 import { newCharge } from './new.js';
 import { pending } from './pending.js';
 import { policy } from './policy.js';
@@ -25,8 +27,10 @@ const help: Subcommand = {
 export const SUBCOMMANDS: readonly Subcommand[] = [
   help,
   newCharge,
-  policy,
+  mine,
   pending,
+  delegate,
+  policy,
   report,
   exportCsv,
   audit,
@@ -37,7 +41,7 @@ const BY_NAME = new Map(SUBCOMMANDS.map((s) => [s.name, s]));
 
 /** `/charges <subcommand> …`: acknowledged at once, answered ephemerally through response_url. */
 export function registerCommands(app: App, deps: SlackDeps): void {
-  app.command('/charges', async ({ command, ack, respond, client }) => {
+  app.command('/charges', async ({ command, ack, respond, client, context }) => {
     await ack();
     const text = command.text.trim();
     const word = (text.split(/\s+/)[0] ?? '').toLowerCase() || 'help';
@@ -45,6 +49,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
       teamId: command.team_id,
       channelId: command.channel_id,
       userId: command.user_id,
+      botUserId: context.botUserId,
       args: text.slice(word.length).trim(),
       client,
       reply: (message) =>

@@ -5,12 +5,34 @@ import type { ProposalInput } from '../../../use-cases/propose-charge.js';
 export const NEW_CHARGE_USAGE = '/charges new <amount> <currency> <customer> [— description]';
 
 /**
+ * The words as the person typed them. Slack sends a command's text with `&`, `<`, `>` as entities
+ * and, since the manifest asks it to escape (for `/charges delegate @user`), people, channels and links
+ * in its own syntax (`<@U123|maya>`, `<#C123|sales>`, `<https://x.test|x.test>`): read those as text.
+ *
+ * @see https://docs.slack.dev/interactivity/implementing-slash-commands#creating_commands
+ */
+export function typedText(text: string): string {
+  return text
+    .replace(/<([@#!])[^|>]*\|([^>]*)>/g, (_m, sigil: string, label: string) =>
+      sigil === '!' ? label : `${sigil}${label}`,
+    )
+    .replace(/<@([UW][A-Z0-9]+)>/g, '@$1')
+    .replace(/<((?:https?|mailto):[^|>]+)\|([^>]*)>/g, '$2')
+    .replace(/<((?:https?|mailto):[^>]+)>/g, '$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+/**
  * Reads `<amount> <currency> <customer> [— description]` ("1,200 USD Acme Corp — Q3 workshop").
  * The currency word may be left out when the amount carries it ("$1,200 Acme Corp"). The money
  * itself is validated later, by the same rules as the agent's proposals.
  */
 export function parseNewCharge(text: string): Result<{ input: ProposalInput }> {
-  const [head = '', ...descriptionParts] = text.trim().split(/\s+(?:—|–|--|-)\s+/);
+  const [head = '', ...descriptionParts] = typedText(text)
+    .trim()
+    .split(/\s+(?:—|–|--|-)\s+/);
   const tokens = head.split(/\s+/).filter(Boolean);
   const [amount, second, ...rest] = tokens;
   if (!amount) return refuse('invalid_input', `Give an amount, a currency and a customer: \`${NEW_CHARGE_USAGE}\``);

@@ -1,31 +1,27 @@
-import { mayAdminister } from '../../../domain/authorization.js';
+import { holdsApprovalRight, mayAdminister } from '../../../domain/authorization.js';
 import { AWAITING_APPROVER_STATUSES } from '../../../domain/charge-status.js';
-import { findByStatus } from '../../../persistence/charge-requests.js';
-import { pendingBlocks } from '../../blocks/admin.js';
+import { pageByStatus } from '../../../persistence/charge-requests.js';
+import { resolveClicker } from '../../../use-cases/acting-approver.js';
+import { pendingBlocks } from '../../blocks/lists.js';
+import { threadPermalinks } from '../../permalinks.js';
 import type { Subcommand } from './subcommand.js';
+
+/** Rows fetched for the list; the answer still gives the true count and says how many it leaves out. */
+const PENDING_ROWS = 25;
 
 export const pending: Subcommand = {
   name: 'pending',
   usage: '/charges pending',
-  what: 'Approvers and admins: what waits for approval, oldest first, with links to the threads.',
+  what: 'Approvers and admins: everything waiting for approval, oldest first, with its true count, age and links to the threads.',
   audience: 'everyone',
   async run(deps, run) {
+    const { db, clock } = deps.useCases;
     const isAdmin = mayAdminister(deps.admin.adminUserIds, run.userId).ok;
-    if (!isAdmin && !(await deps.useCases.approvers.isApprover(run.userId))) {
+    const clicker = isAdmin ? undefined : await resolveClicker(deps.useCases, db, run.userId, clock.now());
+    if (clicker && !holdsApprovalRight(clicker)) {
       return run.reply('The pending queue is for finance approvers and admins.');
     }
-    const requests = await findByStatus(deps.useCases.db, AWAITING_APPROVER_STATUSES, 25);
-    const permalinks = new Map<string, string>();
-    await Promise.all(
-      requests.map(async (r) => {
-        const ts = r.threadTs ?? r.cardTs;
-        if (!ts) return;
-        const link = await run.client.chat
-          .getPermalink({ channel: r.channelId, message_ts: ts })
-          .catch(() => undefined);
-        if (link?.permalink) permalinks.set(r.id, link.permalink);
-      }),
-    );
-    return run.reply(pendingBlocks(requests, permalinks, deps.useCases.clock.now()));
+    const page = await pageByStatus(db, AWAITING_APPROVER_STATUSES, PENDING_ROWS);
+    return run.reply(pendingBlocks(page, await threadPermalinks(run.client, page.requests), clock.now()));
   },
 };

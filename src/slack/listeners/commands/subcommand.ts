@@ -6,6 +6,8 @@ export interface Invocation {
   readonly teamId: string;
   readonly channelId: string;
   readonly userId: string;
+  /** Countersign's own Slack user (from auth.test), when known. */
+  readonly botUserId: string | undefined;
   /** Everything after the subcommand word. */
   readonly args: string;
   readonly client: WebClient;

@@ -1,9 +1,10 @@
 import type { App, SlackViewMiddlewareArgs } from '@slack/bolt';
 import type { Result } from '../../../errors.js';
+import { cancelCharge } from '../../../use-cases/cancel-charge.js';
 import { rejectCharge } from '../../../use-cases/decide-charge.js';
 import { editCharge } from '../../../use-cases/edit-charge.js';
 import { parseCardButtonValue } from '../../blocks/approval-card.js';
-import { EDIT_FIELD_BLOCKS, MODALS, readEditInput, readRejectReason } from '../../blocks/modals.js';
+import { EDIT_FIELD_BLOCKS, MODALS, readEditInput, readReason } from '../../blocks/modals.js';
 import type { SlackDeps } from '../../deps.js';
 import { refusalFieldErrors, SOMETHING_WENT_WRONG } from '../../refusals.js';
 
@@ -43,7 +44,16 @@ export function registerViews(app: App, deps: SlackDeps): void {
       requestId: ids.id,
       version: ids.version,
       userId: body.user.id,
-      reason: readRejectReason(view.state.values),
+      reason: readReason(view.state.values),
+    }),
+  );
+
+  submit(MODALS.cancel, { reason: 'reason' }, 'reason', (ids, { body, view }) =>
+    cancelCharge(deps.useCases, {
+      requestId: ids.id,
+      version: ids.version,
+      userId: body.user.id,
+      reason: readReason(view.state.values),
     }),
   );
 

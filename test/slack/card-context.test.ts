@@ -20,6 +20,11 @@ const ALL_FLAGS: ChargeFlag[] = [
 
 const flagged = chargeRequestFixture({ flags: ALL_FLAGS, requesterWords: 'charge Acme $1,200 for the workshop' });
 const text = (value: unknown) => JSON.stringify(value);
+/** Only what Slack parses: mrkdwn texts (plain_text, e.g. the header, shows `<!channel>` as typed, inert). */
+const mrkdwn = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && (v as { type?: unknown }).type === 'plain_text' ? undefined : v,
+  );
 
 describe('flags on the approval card', () => {
   test('when a request is flagged, then each flag is a sentence in a section just above the buttons', () => {
@@ -75,7 +80,7 @@ describe('flags on the approval card', () => {
         { code: 'unusual_amount', facts: { ratio: '<!here>', basis: 'customer', count: 3, median_minor: 'x' } },
       ],
     });
-    const rendered = text(approvalCard(forged).blocks);
+    const rendered = mrkdwn(approvalCard(forged).blocks);
     for (const bad of ['<!channel>', '<!here>', '<@U0CEO>', 'evil.test', 'ignore rules']) {
       expect(rendered).not.toContain(bad);
     }

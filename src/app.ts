@@ -4,6 +4,7 @@ import { type Config, missingFor } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { listenForNotifications } from './db/notifications.js';
 import { type Clock, systemClock } from './domain/clock.js';
+import { checkIntervalMs } from './domain/duration.js';
 import { createHttpApp, finishHttpApp } from './http/server.js';
 import { mountStripeWebhook } from './http/stripe-webhook.js';
 import { createInbox, startInboxWorker } from './inbox/worker.js';
@@ -17,6 +18,7 @@ import { createApproverDirectory } from './slack/approvers.js';
 import { createSlackDelivery } from './slack/deliver.js';
 import { checkStripeAccess, createStripeClient, isTestMode } from './stripe/client.js';
 import { createStripeGateway } from './stripe/gateway.js';
+import { announceLinkDelays } from './use-cases/announce-link-delays.js';
 import type { UseCaseDeps } from './use-cases/deps.js';
 import { sweepApprovedRequests } from './use-cases/payment-link.js';
 import { reconcilePayments } from './use-cases/reconcile-payments.js';
@@ -37,6 +39,8 @@ export interface AppOptions {
   readonly linkSweepAfterSeconds?: number;
   /** Stripe inbox polling interval when nothing wakes it. */
   readonly inboxPollMs?: number;
+  /** How often late payment links are looked for (default: checkIntervalMs of LINK_DELAY_ALERT). */
+  readonly linkDelayCheckMs?: number;
   /** Where "now" comes from (tests move it). */
   readonly clock?: Clock;
 }
@@ -140,6 +144,14 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         logger,
       );
       stoppers.push(() => sweep.stop());
+      const delays = startPeriodic(
+        'link-delay-alerts',
+        options.linkDelayCheckMs ?? checkIntervalMs([config.linkDelayAlertMs]),
+        () => announceLinkDelays(useCases, config.linkDelayAlertMs),
+        logger,
+        { singleton: { db, lockKey: 'countersign:link-delay-alerts' } },
+      );
+      stoppers.push(() => delays.stop());
     }
     if (reconcile && config.reconcileIntervalMs > 0) {
       const job = startPeriodic('reconcile-payments', config.reconcileIntervalMs, reconcile, logger, {

@@ -141,6 +141,7 @@ const schema = z
     POLICY_CHANNEL_MONTHLY_BUDGET: perCurrency,
     POLICY_TWO_APPROVERS_ABOVE: perCurrency,
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(600_000),
+    LINK_DELAY_ALERT: durationVar('5m'),
     FINANCE_CHANNEL_ID: z
       .string()
       .regex(/^[CG][A-Z0-9]{2,}$/, 'Slack channel ids look like C0123ABCD')
@@ -204,6 +205,8 @@ export interface Config {
   readonly policy: Policy;
   /** How often open payment links are reconciled against Stripe (0 turns it off). */
   readonly reconcileIntervalMs: number;
+  /** An approved request without a link for this long is announced as delayed (LINK_DELAY_ALERT). */
+  readonly linkDelayAlertMs: number;
   /** Where approval cards are mirrored for finance, if anywhere. */
   readonly financeChannelId: string | undefined;
   /** Every secret value in this configuration, for log redaction. */
@@ -270,6 +273,7 @@ export function loadConfig(raw: Record<string, string | undefined>): Config {
     },
     financeChannelId: e.FINANCE_CHANNEL_ID,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    linkDelayAlertMs: e.LINK_DELAY_ALERT,
     policy: {
       allowedCurrencies: e.POLICY_ALLOWED_CURRENCIES?.length ? new Set(e.POLICY_ALLOWED_CURRENCIES) : undefined,
       maxPerRequest: e.POLICY_MAX_PER_REQUEST,

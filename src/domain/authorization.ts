@@ -4,6 +4,8 @@ import type { ChargeRequest } from './charge-request.js';
 /** Who may approve: answered from configuration and Slack (see slack/approvers.ts). */
 export interface ApproverDirectory {
   isApprover(userId: string): Promise<boolean>;
+  /** Everyone who may approve now (to tell them something), each once. */
+  list(): Promise<string[]>;
 }
 
 export type Permission = { ok: true } | Refusal;

@@ -10,7 +10,9 @@ export type OutboxItem =
   /** Re-render every posted copy of the card. */
   | { kind: 'update_card'; requestId: string }
   /** A message in the request's thread, rendered by the Slack layer from this notice. */
-  | { kind: 'thread_reply'; requestId: string; notice: ThreadNotice };
+  | { kind: 'thread_reply'; requestId: string; notice: ThreadNotice }
+  /** A direct message to one person about a request (see src/slack/blocks/direct-notice.ts). */
+  | { kind: 'direct_message'; requestId: string; userId: string; notice: DirectNotice };
 
 /** Facts for a thread message; the words and the escaping live in src/slack/blocks/thread-notice.ts. */
 export type ThreadNotice =
@@ -20,6 +22,8 @@ export type ThreadNotice =
   | { type: 'rejected'; by: string; reason: string }
   | { type: 'link_created'; url: string }
   | { type: 'link_failed'; reason: string }
+  /** Approved for longer than LINK_DELAY_ALERT (`after`, e.g. "5m") and still no link. */
+  | { type: 'link_delayed'; after: string }
   | { type: 'canceled'; by: string; linkDeactivated: boolean }
   | {
       type: 'paid';
@@ -34,3 +38,19 @@ export type ThreadNotice =
   | { type: 'payment_failed' }
   | { type: 'refunded'; amountMinor: string; full: boolean }
   | { type: 'disputed'; reason: string };
+
+/** Facts for a direct message to one person (an approver, or whoever acted on a request). */
+export type DirectNotice =
+  /** To each approver: the request's link is late (LINK_DELAY_ALERT). */
+  | { type: 'link_delayed'; after: string }
+  /**
+   * Slack refused for good a message about the request (`error` is Slack's code, e.g.
+   * `not_in_channel`): what could not be shown, where, and whether a plain-text version was posted.
+   */
+  | {
+      type: 'message_refused';
+      error: string;
+      channelId: string;
+      refused: { kind: 'card' } | { kind: 'thread_reply'; notice: ThreadNotice };
+      fallbackPosted: boolean;
+    };

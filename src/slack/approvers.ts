@@ -48,5 +48,9 @@ export function createApproverDirectory(options: ApproverDirectoryOptions): Appr
       if (fixed.has(userId)) return true;
       return options.usergroupId ? (await groupMembers(options.usergroupId)).has(userId) : false;
     },
+    async list() {
+      const group = options.usergroupId ? await groupMembers(options.usergroupId) : [];
+      return [...new Set([...fixed, ...group])];
+    },
   };
 }

@@ -131,7 +131,9 @@ export function classifyStripeError(error: unknown): StripeFailure {
     // 409 (the first request with this key still running) lands here too: waiting is right.
     return failure(
       'unavailable',
-      `Stripe is not answering right now (${error.type}${error.statusCode ? ` ${error.statusCode}` : ''}).`,
+      error.statusCode
+        ? `Stripe answered ${error.statusCode} (${error.type}): ${error.message}`
+        : `Stripe could not be reached: ${error.message}`,
     );
   }
   return failure('unavailable', error instanceof Error ? error.message : String(error));

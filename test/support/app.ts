@@ -1,5 +1,6 @@
 import { type RunningApp, startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import type { Clock } from '../../src/domain/clock.js';
 import type { Logger } from '../../src/logger.js';
 import { createEmptyDatabase, silentLogger } from './database.js';
 import { type FakeOpenAI, type ModelScript, startFakeOpenAI } from './fake-openai.js';
@@ -31,6 +32,8 @@ export interface TestAppOptions {
   readonly slack?: FakeSlack;
   readonly stripe?: FakeStripe;
   readonly logger?: Logger;
+  /** Where the app's "now" comes from (a FakeClock moves time without waiting). */
+  readonly clock?: Clock;
 }
 
 export const APPROVERS = ['U0FIN1', 'U0FIN2', 'U0FIN3'];
@@ -56,6 +59,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     outboxPollMs: 100,
     linkSweepMs: 250,
     linkSweepAfterSeconds: 1,
+    linkDelayCheckMs: 250,
+    clock: options.clock,
   });
   const base = `http://127.0.0.1:${app.port}`;
   const post = (body: string, contentType: string, headers: Record<string, string> = {}) =>

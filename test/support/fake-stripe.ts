@@ -123,9 +123,10 @@ export class FakeStripe {
     this.failures.push({ route, error, afterExecuting: options.afterExecuting === true });
   }
 
-  /** Forgets failures queued with failNext that have not happened yet (the service recovered). */
+  /** Forgets the failures and drops queued with failNext and dropNext that have not happened yet (Stripe recovered). */
   clearFailures(): void {
     this.failures.length = 0;
+    this.drops.length = 0;
   }
 
   /** The next request to `route` never reaches Stripe's API: the connection drops (nothing is stored). */

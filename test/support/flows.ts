@@ -64,3 +64,13 @@ export async function approvedWithLink(app: TestApp) {
   );
   return { ...request, paymentLinkId: row?.payment_link_id ?? '' };
 }
+
+/** Resolves once no Slack update is waiting in the outbox (everything queued was delivered or is dead). */
+export const outboxDrained = (app: TestApp) =>
+  eventually(async () => {
+    const [row] = await query<{ waiting: number }>(
+      app.databaseUrl,
+      "SELECT count(*)::int AS waiting FROM slack_outbox WHERE status = 'pending'",
+    );
+    return row?.waiting === 0 ? true : undefined;
+  }, 'the outbox drained');

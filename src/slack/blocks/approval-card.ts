@@ -67,6 +67,12 @@ export function safeUrl(url: string | null | undefined): string | undefined {
   return url && /^https?:\/\/[^\s<>|]+$/.test(url) ? url : undefined;
 }
 
+/** " (Stripe's last answer: …)" when a failure was recorded, for messages about a late link. */
+export function lastAnswer(request: Pick<ChargeRequest, 'lastError'>): string {
+  const answer = request.lastError?.replace(/\.\s*$/, '');
+  return answer ? ` (Stripe's last answer: ${escapeText(answer, 300)})` : '';
+}
+
 /** The line under the fields that says where the request stands and who decided. */
 function progressLine(request: ChargeRequest, options: CardOptions): string | undefined {
   const approvedBy = (options.decisions ?? [])
@@ -77,7 +83,9 @@ function progressLine(request: ChargeRequest, options: CardOptions): string | un
   const link = safeUrl(request.paymentLinkUrl);
   switch (request.status) {
     case 'approved':
-      return `:white_check_mark: ${by} — creating payment link…`;
+      return request.linkDelayedAt
+        ? `:hourglass: ${by} — the payment link is late: Stripe has not made it yet${lastAnswer(request)}. Countersign keeps trying; the thread says what you can do.`
+        : `:white_check_mark: ${by} — creating payment link…`;
     case 'link_created':
     case 'payment_processing':
     case 'payment_failed':

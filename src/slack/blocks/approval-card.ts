@@ -4,7 +4,7 @@ import { type ChargeStatus, describeStatus } from '../../domain/charge-status.js
 import { formatMoney } from '../../domain/money.js';
 import type { PolicyStatus } from '../../use-cases/enforce-policy.js';
 import { SLACK_LIMITS } from '../limits.js';
-import { escapeText, mention, plainText } from './escape.js';
+import { escapeText, fitMrkdwn, mention, plainText } from './escape.js';
 
 /** `action_id`s of the card's buttons; listeners register on these. */
 export const CARD_ACTIONS = {
@@ -159,7 +159,7 @@ const STATUS_EMOJI: Record<ChargeStatus, string> = {
 
 /** "amount: $1,200.00 USD → *$1,500.00 USD*", with both values escaped (they may be user text). */
 export function describeChange(change: FieldChange): string {
-  return `${change.field}: ${escapeText(change.from, 200)} → *${escapeText(change.to, 200)}*`;
+  return `${escapeText(change.field, 40)}: ${escapeText(change.from, 200)} → *${escapeText(change.to, 200)}*`;
 }
 
 /** Notification text: shown in push notifications and by clients that cannot render blocks. */
@@ -204,7 +204,8 @@ export function approvalCard(
   ];
 
   if (request.version > 1) {
-    const changed = (options.changes ?? []).map(describeChange).join(' · ');
+    // Each change is bounded; their number is not, so the line is fitted as a whole.
+    const changed = fitMrkdwn((options.changes ?? []).map(describeChange).join(' · '), 2_500);
     blocks.push({
       type: 'context',
       elements: [

@@ -62,22 +62,28 @@ export function fitMrkdwn(text: string, maxLength: number): string {
 
 /**
  * Joins escaped lines into one text of at most `maxLength`, ending with a "…and N more" line (from
- * `more`) when they do not all fit. Lines are never cut: a list says how many it left out.
+ * `more`) when they do not all fit. Lines are never cut: a list says how many it left out. With
+ * another `separator` (", ") it fits an inline list the same way.
  */
-export function joinLines(lines: readonly string[], maxLength: number, more: (hidden: number) => string): string {
+export function joinLines(
+  lines: readonly string[],
+  maxLength: number,
+  more: (hidden: number) => string,
+  separator = '\n',
+): string {
   const kept: string[] = [];
   let length = 0;
   for (const [i, line] of lines.entries()) {
     const hiddenAfter = lines.length - i - 1;
-    const tail = hiddenAfter > 0 ? more(hiddenAfter).length + 1 : 0;
-    if (length + line.length + (kept.length ? 1 : 0) + tail > maxLength) {
+    const tail = hiddenAfter > 0 ? more(hiddenAfter).length + separator.length : 0;
+    if (length + line.length + (kept.length ? separator.length : 0) + tail > maxLength) {
       const hidden = lines.length - kept.length;
-      return [...kept, more(hidden)].join('\n');
+      return [...kept, more(hidden)].join(separator);
     }
     kept.push(line);
-    length += line.length + (kept.length > 1 ? 1 : 0);
+    length += line.length + (kept.length > 1 ? separator.length : 0);
   }
-  return kept.join('\n');
+  return kept.join(separator);
 }
 
 /**

@@ -2,8 +2,9 @@ import type { View } from '@slack/types';
 import { type ChargeRequest, moneyOf } from '../../domain/charge-request.js';
 import { describeStatus } from '../../domain/charge-status.js';
 import { formatMoney } from '../../domain/money.js';
+import { SLACK_LIMITS } from '../limits.js';
 import { approveButton, button, CARD_ACTIONS, cardButtonValue } from './approval-card.js';
-import { escapeText, mention } from './escape.js';
+import { escapeText, joinLines, mention } from './escape.js';
 
 export interface HomeContent {
   readonly isApprover: boolean;
@@ -53,7 +54,9 @@ export function homeView(content: HomeContent): View {
     type: 'section',
     text: {
       type: 'mrkdwn',
-      text: content.mine.map(line).join('\n') || 'None yet. Mention me in a channel, or use `/charges new`.',
+      text:
+        joinLines(content.mine.map(line), SLACK_LIMITS.section.textMaxChars, (hidden) => `…and ${hidden} more.`) ||
+        'None yet. Mention me in a channel, or use `/charges new`.',
     },
   });
   return { type: 'home', blocks: blocks.slice(0, 100) };

@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { formatMoney } from '../../domain/money.js';
 import type { PerCurrency, Policy } from '../../domain/policy.js';
+import { joinLines } from './escape.js';
 
 export interface BudgetUse {
   readonly channelId: string;
@@ -8,8 +9,16 @@ export interface BudgetUse {
   readonly usedMinor: bigint;
 }
 
+/** Room for each rule's list of amounts: six rules share one section (3,000 characters). */
+const RULE_LIST_ROOM = 380;
+
 const list = (limits: PerCurrency) =>
-  [...limits].map(([currency, amountMinor]) => formatMoney({ amountMinor, currency })).join(', ') || 'none';
+  joinLines(
+    [...limits].map(([currency, amountMinor]) => formatMoney({ amountMinor, currency })),
+    RULE_LIST_ROOM,
+    (hidden) => `and ${hidden} more currencies`,
+    ', ',
+  ) || 'none';
 
 /** Budget use per channel as "<#C> $40,000.00 of $50,000.00 (80%) ████████░░". */
 export function budgetLines(policy: Policy, use: readonly BudgetUse[]): string[] {
@@ -31,7 +40,7 @@ export function policyBlocks(
   timezone: string,
 ): { text: string; blocks: KnownBlock[] } {
   const rules = [
-    `*Allowed currencies:* ${policy.allowedCurrencies ? [...policy.allowedCurrencies].join(', ') : 'all supported'}`,
+    `*Allowed currencies:* ${policy.allowedCurrencies ? [...policy.allowedCurrencies].join(', ') || 'none' : 'all supported'}`,
     `*Maximum per request:* ${list(policy.maxPerRequest)}`,
     `*Hard cap (refused outright above):* ${list(policy.hardCap)}`,
     `*Per requester per day:* ${list(policy.requesterDailyLimit)}`,
@@ -57,7 +66,10 @@ export function policyBlocks(
         ? [
             {
               type: 'section',
-              text: { type: 'mrkdwn', text: `*Budget use this month*\n${lines.join('\n')}` },
+              text: {
+                type: 'mrkdwn',
+                text: `*Budget use this month*\n${joinLines(lines, 2_800, (hidden) => `…and ${hidden} more channels: the CSV of \`/charges export this-month\` has every request.`)}`,
+              },
             } satisfies KnownBlock,
           ]
         : []),

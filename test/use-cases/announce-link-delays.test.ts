@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { WebClient } from '@slack/web-api';
 import type { Database } from '../../src/db/database.js';
 import { listAudit } from '../../src/persistence/audit.js';
 import { createChargeRequest, transitionChargeRequest } from '../../src/persistence/charge-requests.js';
+import { createApproverDirectory } from '../../src/slack/approvers.js';
 import { announceLinkDelays } from '../../src/use-cases/announce-link-delays.js';
 import { FakeClock } from '../support/clock.js';
 import { openTestDatabase, silentLogger } from '../support/database.js';
@@ -40,7 +42,13 @@ const outboxOf = (requestId: string) =>
 describe('announcing late payment links (LINK_DELAY_ALERT)', () => {
   const clock = new FakeClock(new Date('2026-11-20T10:00:00Z'));
   const deps = {
-    approvers: { isApprover: async (id: string) => APPROVERS.includes(id), list: async () => APPROVERS },
+    // The real directory from APPROVER_USER_IDS alone: with no user group it never calls Slack.
+    approvers: createApproverDirectory({
+      userIds: APPROVERS,
+      usergroupId: undefined,
+      client: new WebClient(),
+      logger: silentLogger,
+    }),
     clock,
     logger: silentLogger,
   };

@@ -34,13 +34,18 @@ async function start(options: Parameters<typeof startTestApp>[0] = {}) {
   return app;
 }
 
-/** Each create call as (key suffix, status, replayed), in order. */
+/**
+ * Each create call as (key suffix, status, replayed), in order. A 409 (a retry that overlapped the
+ * first request with its key, when a sweep meets a slow click) is Stripe saying "wait": left out.
+ */
 const creates = (requestId: string) =>
-  (stripe?.createCalls() ?? []).map((c) => ({
-    key: c.idempotencyKey?.replace(`countersign-link-${requestId}-`, ''),
-    status: c.status,
-    replayed: c.replayed,
-  }));
+  (stripe?.createCalls() ?? [])
+    .filter((c) => c.status !== 409)
+    .map((c) => ({
+      key: c.idempotencyKey?.replace(`countersign-link-${requestId}-`, ''),
+      status: c.status,
+      replayed: c.replayed,
+    }));
 
 const keyMoves = (app: TestApp) =>
   query(app.databaseUrl, "SELECT actor, details FROM audit_events WHERE action = 'advance_link_attempt'");
@@ -118,7 +123,8 @@ describe('a payment link after Stripe replays a stored 500', () => {
       const [row] = await query(first.databaseUrl, 'SELECT payment_link_id, link_attempt FROM charge_requests');
       expect(row).toEqual({ payment_link_id: stripe?.links[0]?.id, link_attempt: made ? 0 : 1 });
       expect(await keyMoves(first)).toHaveLength(made ? 0 : 1);
-      expect(creates(request.id).filter((c) => c.key === 'v1-a1')).toHaveLength(made ? 0 : 1);
+      // Under the next key the link is made once; a later sweep may only get it replayed.
+      expect(creates(request.id).filter((c) => c.key === 'v1-a1' && !c.replayed)).toHaveLength(made ? 0 : 1);
       expect(await query(first.databaseUrl, "SELECT 1 FROM audit_events WHERE action = 'create_link'")).toHaveLength(1);
     },
   );

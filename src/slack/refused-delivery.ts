@@ -48,7 +48,8 @@ export async function handleRefusedDelivery(
       fallbackPosted = true;
       handled.push(`plain-text fallback posted in ${target.channel}`);
     } catch (fallbackError) {
-      handled.push(`plain-text fallback failed too (${String((fallbackError as Error).message ?? fallbackError)})`);
+      const why = fallbackError instanceof Error ? fallbackError.message : String(fallbackError);
+      handled.push(`plain-text fallback failed too (${why})`);
     }
   }
   const person = (await findLastPersonActor(deps.db, request.id)) ?? request.requesterId;

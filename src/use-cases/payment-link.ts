@@ -16,9 +16,12 @@ import { transitionWithUpdates } from './transition-with-updates.js';
  * Server errors under one key after which the key is given up even without Stripe's replay header
  * (a proxy in front of Stripe may drop it): Stripe answered each time, so nothing is still running.
  */
-export const SERVER_ERRORS_BEFORE_NEXT_KEY = 3;
+const SERVER_ERRORS_BEFORE_NEXT_KEY = 3;
 
-type Attempt = { ok: true; link: CreatedLink; under: ChargeRequest } | { ok: false; keySpent: boolean };
+type Attempt =
+  | { ok: true; link: CreatedLink; under: ChargeRequest }
+  /** `keySpent`: retrying this key can only get the same failure (`reason`) again. */
+  | { ok: false; keySpent: boolean; reason?: string };
 
 /**
  * Creates the Stripe payment link of an approved request and records it. Safe to call any number of
@@ -40,7 +43,7 @@ export async function issuePaymentLink(deps: UseCaseDeps, requestId: string): Pr
     return;
   }
   let attempt = await createUnder(deps, stripe, request, log);
-  if (!attempt.ok && attempt.keySpent) attempt = await recoverLink(deps, stripe, request, log);
+  if (!attempt.ok && attempt.keySpent) attempt = await recoverLink(deps, stripe, request, attempt.reason, log);
   if (attempt.ok) await recordLink(deps, stripe, attempt.under, attempt.link, log);
 }
 
@@ -72,7 +75,7 @@ async function createUnder(
         ? 'Stripe will only replay this failure for this key: looking for a link it may have made'
         : 'payment link creation failed; will retry with the same key',
     );
-    return { ok: false, keySpent };
+    return { ok: false, keySpent, reason: failure.message };
   }
 }
 
@@ -86,6 +89,7 @@ async function recoverLink(
   deps: UseCaseDeps,
   stripe: StripeGateway,
   request: ChargeRequest,
+  reason: string | undefined,
   log: Logger,
 ): Promise<Attempt> {
   let found: CreatedLink | undefined;
@@ -102,7 +106,7 @@ async function recoverLink(
   const next = await advanceLinkAttempt(deps.db, request, 'system', {
     from: request.linkAttempt,
     to: request.linkAttempt + 1,
-    reason: request.lastError ?? 'Stripe replayed a stored failure for this idempotency key',
+    reason: reason ?? 'Stripe replayed a stored failure for this idempotency key',
   });
   // Another instance moved on first: its attempt under the next key is on its way.
   if (!next) return { ok: false, keySpent: false };

@@ -37,7 +37,7 @@ function readableValue(value: unknown): string {
 }
 
 /** An event's details as words ("reason: too early · changes: amount: … → …"), escaped and bounded. */
-export function readableDetails(details: Record<string, unknown>): string {
+function readableDetails(details: Record<string, unknown>): string {
   const text = Object.entries(details)
     .map(([key, value]) => `${humanize(key)}: ${readableValue(value)}`)
     .join(' · ');

@@ -68,7 +68,7 @@ export function policyBlocks(
               type: 'section',
               text: {
                 type: 'mrkdwn',
-                text: `*Budget use this month*\n${joinLines(lines, 2_800, (hidden) => `…and ${hidden} more channels: the CSV of \`/charges export this-month\` has every request.`)}`,
+                text: `*Budget use this month*\n${joinLines(lines, 2_800, (hidden) => `…and ${hidden} more channels (the fullest come first).`)}`,
               },
             } satisfies KnownBlock,
           ]

@@ -4,6 +4,7 @@ import { PaymentLinkAttempts1795238847700 } from './1795238847700-PaymentLinkAtt
 import { StripeEventInbox1795240742111 } from './1795240742111-StripeEventInbox.js';
 import { InboxBackoff1795400000000 } from './1795400000000-InboxBackoff.js';
 import { RequestFlags1795401000000 } from './1795401000000-RequestFlags.js';
+import { LinkRecovery1795410000000 } from './1795410000000-LinkRecovery.js';
 import { AgentTrust1795420000000 } from './1795420000000-AgentTrust.js';
 import { CardStoryAndDelegation1795430000000 } from './1795430000000-CardStoryAndDelegation.js';
 import { ApprovalWorkflow1795440000000 } from './1795440000000-ApprovalWorkflow.js';
@@ -16,6 +17,7 @@ export const MIGRATIONS = [
   StripeEventInbox1795240742111,
   InboxBackoff1795400000000,
   RequestFlags1795401000000,
+  LinkRecovery1795410000000,
   AgentTrust1795420000000,
   CardStoryAndDelegation1795430000000,
   ApprovalWorkflow1795440000000,

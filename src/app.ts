@@ -20,6 +20,7 @@ import { createApproverDirectory } from './slack/approvers.js';
 import { createSlackDelivery } from './slack/deliver.js';
 import { checkStripeAccess, createStripeClient, isTestMode } from './stripe/client.js';
 import { createStripeGateway } from './stripe/gateway.js';
+import { announceLinkDelays } from './use-cases/announce-link-delays.js';
 import type { UseCaseDeps } from './use-cases/deps.js';
 import { sweepApprovedRequests } from './use-cases/payment-link.js';
 import { reconcilePayments } from './use-cases/reconcile-payments.js';
@@ -49,6 +50,8 @@ export interface AppOptions {
   readonly linkSweepAfterSeconds?: number;
   /** Stripe inbox polling interval when nothing wakes it. */
   readonly inboxPollMs?: number;
+  /** How often late payment links are looked for (default: checkIntervalMs of LINK_DELAY_ALERT). */
+  readonly linkDelayCheckMs?: number;
   /** Where "now" comes from (tests move it). */
   readonly clock?: Clock;
   /** How often reminders, escalation and expiry look for due work (default: from the durations, at most 30 s). */
@@ -195,6 +198,14 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         { singleton },
       );
       stoppers.push(() => workflowJob.stop());
+      const delays = startPeriodic(
+        'link-delay-alerts',
+        options.linkDelayCheckMs ?? checkIntervalMs([config.linkDelayAlertMs]),
+        () => announceLinkDelays(useCases, config.linkDelayAlertMs),
+        logger,
+        { singleton: { db, lockKey: 'countersign:link-delay-alerts' } },
+      );
+      stoppers.push(() => delays.stop());
     }
     if (reconcile && config.reconcileIntervalMs > 0) {
       const job = startPeriodic('reconcile-payments', config.reconcileIntervalMs, reconcile, logger, {

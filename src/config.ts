@@ -169,6 +169,7 @@ const schema = z
         }
         return hundredths;
       }),
+    LINK_DELAY_ALERT: durationVar('5m'),
     FINANCE_CHANNEL_ID: z
       .string()
       .regex(/^[CG][A-Z0-9]{2,}$/, 'Slack channel ids look like C0123ABCD')
@@ -255,6 +256,8 @@ export interface Config {
   readonly reconcileIntervalMs: number;
   /** Flags for approvers: the duplicate window and what counts as an unusual amount. */
   readonly trust: TrustSettings;
+  /** An approved request without a link for this long is announced as delayed (LINK_DELAY_ALERT). */
+  readonly linkDelayAlertMs: number;
   /** Where approval cards are mirrored for finance, if anywhere. */
   readonly financeChannelId: string | undefined;
   /** How approvers hear about requests, and what happens as time passes. */
@@ -353,6 +356,7 @@ export function loadConfig(raw: Record<string, string | undefined>): Config {
       linkExpiresAfterMs: e.LINK_EXPIRES_AFTER,
     },
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    linkDelayAlertMs: e.LINK_DELAY_ALERT,
     policy: {
       allowedCurrencies: e.POLICY_ALLOWED_CURRENCIES?.length ? new Set(e.POLICY_ALLOWED_CURRENCIES) : undefined,
       maxPerRequest: e.POLICY_MAX_PER_REQUEST,

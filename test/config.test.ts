@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { loadConfig, missingFor, readEnvironment } from '../src/config.js';
+import { checkIntervalMs } from '../src/domain/duration.js';
 import { isAppError } from '../src/errors.js';
 
 const problemsOf = (env: Record<string, string>) => {
@@ -25,6 +26,17 @@ describe('configuration', () => {
     expect(missingFor(config, 'slack')).toContain('SLACK_BOT_TOKEN');
     expect(missingFor(config, 'model')).toEqual(['OPENAI_API_KEY']);
     expect(missingFor(config, 'stripe')).toEqual(['STRIPE_SECRET_KEY']);
+  });
+
+  test('LINK_DELAY_ALERT takes any positive duration (5m by default, 5s allowed), and the check looks often enough', () => {
+    expect(loadConfig({}).linkDelayAlertMs).toBe(300_000);
+    expect(loadConfig({ LINK_DELAY_ALERT: '5s' }).linkDelayAlertMs).toBe(5_000);
+    expect(loadConfig({ LINK_DELAY_ALERT: '2h' }).linkDelayAlertMs).toBe(7_200_000);
+    expect(checkIntervalMs([5_000])).toBe(5_000);
+    expect(checkIntervalMs([300_000])).toBe(30_000);
+    for (const bad of ['0', '0s', '-5m', '5', 'soon']) {
+      expect(problemsOf({ LINK_DELAY_ALERT: bad })).toMatch(/- LINK_DELAY_ALERT: must be a positive duration/);
+    }
   });
 
   test('when PORT is not a number, then the message names it and the value', () => {

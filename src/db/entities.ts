@@ -49,6 +49,8 @@ export const ChargeRequestEntity = new EntitySchema<ChargeRequestRow>({
     paymentLinkId: { name: 'payment_link_id', type: 'text', nullable: true, unique: true },
     paymentLinkUrl: { name: 'payment_link_url', type: 'text', nullable: true },
     linkAttempt: { name: 'link_attempt', type: 'int', default: 0 },
+    linkFailures: { name: 'link_failures', type: 'int', default: 0 },
+    linkDelayedAt: { name: 'link_delayed_at', type: 'timestamptz', nullable: true },
     financeCardTs: { name: 'finance_card_ts', type: 'text', nullable: true },
     lastError: { name: 'last_error', type: 'text', nullable: true },
     amountReceivedMinor: { name: 'amount_received_minor', type: 'bigint', nullable: true, transformer: bigintColumn },

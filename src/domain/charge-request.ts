@@ -31,8 +31,15 @@ export interface ChargeRequest {
   readonly currency: string;
   readonly paymentLinkId: string | null;
   readonly paymentLinkUrl: string | null;
-  /** Bumped by each retry after a permanent Stripe failure: part of the idempotency key. */
+  /**
+   * Part of the idempotency key: bumped by a retry after a permanent Stripe failure, and when Stripe
+   * keeps replaying a failure for the current key and made no link under it.
+   */
   readonly linkAttempt: number;
+  /** Server errors Stripe answered under the current key (reset when the attempt moves on). */
+  readonly linkFailures: number;
+  /** When the thread and the approvers were told the link is late (LINK_DELAY_ALERT); once per request. */
+  readonly linkDelayedAt: Date | null;
   /** The mirrored card in FINANCE_CHANNEL_ID, when configured. */
   readonly financeCardTs: string | null;
   readonly lastError: string | null;

@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Response } from 'express';
 import { isAppError, isExpected, type Refusal } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { refuseOversizedBodies, sendBodyTooLarge } from './body-limit.js';
 
 export interface HttpDependencies {
   readonly logger: Logger;
@@ -35,6 +36,7 @@ export function createHttpApp({ logger, isReady }: HttpDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLog(logger));
+  app.use(refuseOversizedBodies());
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -62,8 +64,10 @@ export function finishHttpApp(app: Express, logger: Logger): void {
     const expected = inputStatus !== undefined || (isAppError(error) && isExpected(error.code));
     logger[expected ? 'warn' : 'error']({ err: error, method: req.method, path: req.path }, 'request failed');
     if (res.headersSent) return;
-    if (inputStatus !== undefined) {
-      res.status(inputStatus).json({ error: inputStatus === 413 ? 'body_too_large' : 'bad_request' });
+    if (inputStatus === 413) {
+      sendBodyTooLarge(req, res);
+    } else if (inputStatus !== undefined) {
+      res.status(inputStatus).json({ error: 'bad_request' });
     } else if (isAppError(error)) {
       sendRefusal(res, error);
     } else {

@@ -3,12 +3,9 @@ import type { Db } from '../db/sql.js';
 import { refuse } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { ingestStripeEvent } from '../persistence/stripe-events.js';
-import { isStripeEvent } from '../stripe/events.js';
-import { verifyStripeEvent } from '../stripe/webhooks.js';
+import { readStripeEvent, verifyStripeSignature } from '../stripe/webhooks.js';
+import { MAX_BODY_BYTES } from './body-limit.js';
 import { sendRefusal } from './server.js';
-
-/** Stripe's events are a few kilobytes; anything far larger is not from Stripe. */
-export const WEBHOOK_BODY_LIMIT = '1mb';
 
 /**
  * POST /stripe/webhook: 400 and nothing stored for a missing, forged or stale signature, or for a
@@ -17,7 +14,7 @@ export const WEBHOOK_BODY_LIMIT = '1mb';
  * event id) and Stripe gets its 200 at once. The inbox worker applies it.
  */
 export function mountStripeWebhook(app: Express, secrets: readonly string[], deps: { db: Db }, logger: Logger): void {
-  app.post('/stripe/webhook', express.raw({ type: '*/*', limit: WEBHOOK_BODY_LIMIT }), async (req, res) => {
+  app.post('/stripe/webhook', express.raw({ type: () => true, limit: MAX_BODY_BYTES }), async (req, res) => {
     if (secrets.length === 0) {
       sendRefusal(res, refuse('webhooks_not_configured', 'Set STRIPE_WEBHOOK_SECRET to receive Stripe events.'), 503);
       return;
@@ -27,23 +24,27 @@ export function mountStripeWebhook(app: Express, secrets: readonly string[], dep
       sendRefusal(res, refuse('missing_signature', 'The Stripe-Signature header is missing.'), 400);
       return;
     }
-    const body: unknown = req.body;
-    const event = Buffer.isBuffer(body) ? verifyStripeEvent(body, signature, secrets) : undefined;
-    if (!event) {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (!verifyStripeSignature(body, signature, secrets)) {
       logger.warn({ ip: req.ip }, 'stripe webhook with an invalid or stale signature refused');
       sendRefusal(res, refuse('invalid_signature', 'The signature does not match, or it is stale.'), 400);
       return;
     }
-    if (!isStripeEvent(event)) {
-      logger.warn({ ip: req.ip }, 'signed stripe webhook body is not an event; refused');
-      sendRefusal(res, refuse('invalid_event', 'The body is signed but is not a Stripe event.'), 400);
+    const read = readStripeEvent(body);
+    if (!read.ok) {
+      logger.warn(
+        { ip: req.ip, problem: read.message },
+        'signed stripe webhook body is not a well-formed event; refused',
+      );
+      sendRefusal(res, read, 400);
       return;
     }
+    const { event } = read;
     try {
       const fresh = await ingestStripeEvent(deps.db, {
         id: event.id,
         type: event.type,
-        payload: (body as Buffer).toString('utf8'),
+        payload: body.toString('utf8'),
       });
       res.json({ received: true, duplicate: !fresh });
     } catch (error) {

@@ -16,7 +16,9 @@ export type OutboxItem =
    * APPROVAL_NOTIFY includes dm (`approvers`). One copy per person per occasion (`approval:v1`,
    * `reminder:42`); every copy is then updated with the card.
    */
-  | { kind: 'dm_card'; requestId: string; occasion: string; to: 'approvers' | readonly string[] };
+  | { kind: 'dm_card'; requestId: string; occasion: string; to: 'approvers' | readonly string[] }
+  /** A direct message to one person about a request (see src/slack/blocks/direct-notice.ts). */
+  | { kind: 'direct_message'; requestId: string; userId: string; notice: DirectNotice };
 
 /** Facts for a thread message; the words and the escaping live in src/slack/blocks/thread-notice.ts. */
 export type ThreadNotice =
@@ -27,6 +29,8 @@ export type ThreadNotice =
   | { type: 'rejected'; by: string; onBehalfOf?: string; reason: string }
   | { type: 'link_created'; url: string }
   | { type: 'link_failed'; reason: string }
+  /** Approved for longer than LINK_DELAY_ALERT (`after`, e.g. "5m") and still no link. */
+  | { type: 'link_delayed'; after: string }
   | { type: 'canceled'; by: string; linkDeactivated: boolean; reason?: string | null }
   | {
       type: 'paid';
@@ -50,3 +54,19 @@ export type ThreadNotice =
   /** Unpaid for LINK_EXPIRES_AFTER: deactivated at Stripe before this is posted. */
   | { type: 'link_expired'; after: string }
   | { type: 'requested_again'; by: string; version: number };
+
+/** Facts for a direct message to one person (an approver, or whoever acted on a request). */
+export type DirectNotice =
+  /** To each approver: the request's link is late (LINK_DELAY_ALERT). */
+  | { type: 'link_delayed'; after: string }
+  /**
+   * Slack refused for good a message about the request (`error` is Slack's code, e.g.
+   * `not_in_channel`): what could not be shown, where, and whether a plain-text version was posted.
+   */
+  | {
+      type: 'message_refused';
+      error: string;
+      channelId: string;
+      refused: { kind: 'card' } | { kind: 'thread_reply'; notice: ThreadNotice };
+      fallbackPosted: boolean;
+    };

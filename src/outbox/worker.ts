@@ -5,8 +5,13 @@ import type { Logger } from '../logger.js';
 import { claimDueItems, markDead, markDelivered, scheduleRetry } from '../persistence/outbox.js';
 import type { OutboxItem } from './items.js';
 
-/** What a delivery attempt concluded. `retry` may carry the delay Slack asked for (Retry-After). */
-export type DeliveryOutcome = { ok: true } | { ok: false; retry: boolean; error: string; retryAfterSeconds?: number };
+/**
+ * What a delivery attempt concluded. `retry` may carry the delay Slack asked for (Retry-After);
+ * `handled` says what was done about a failure that will not be retried (a fallback, who was told).
+ */
+export type DeliveryOutcome =
+  | { ok: true }
+  | { ok: false; retry: boolean; error: string; retryAfterSeconds?: number; handled?: string };
 
 export type Deliver = (item: OutboxItem) => Promise<DeliveryOutcome>;
 
@@ -39,7 +44,12 @@ export function startOutboxWorker(options: OutboxWorkerOptions): WorkerLoop {
         log.debug(about, 'slack update delivered');
       } else if (!outcome.retry || queued.attempts >= maxAttempts) {
         await markDead(db, queued.id, outcome.error);
-        log.error({ ...about, error: outcome.error }, 'slack update abandoned');
+        log.error(
+          { ...about, requestId: queued.item.requestId, error: outcome.error, handled: outcome.handled },
+          outcome.retry
+            ? `slack update abandoned after ${queued.attempts} attempts (${outcome.error}); kept as dead`
+            : `Slack refused the update for good (${outcome.error}); kept as dead`,
+        );
       } else {
         const delay = outcome.retryAfterSeconds ?? backoffSeconds(queued.attempts);
         await scheduleRetry(db, queued.id, delay, outcome.error);

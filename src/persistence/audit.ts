@@ -81,3 +81,13 @@ export async function findEditChanges(
   );
   return rows[0]?.details.changes ?? [];
 }
+
+/** The Slack user who last acted on a request (a click, a command, a proposal), if any did. */
+export async function findLastPersonActor(db: Queryable, chargeRequestId: string): Promise<string | undefined> {
+  const rows = await db.query<{ actor: string }>(
+    `SELECT actor FROM audit_events WHERE charge_request_id = $1 AND actor ~ '^[UW][A-Z0-9]{2,}$'
+     ORDER BY id DESC LIMIT 1`,
+    [chargeRequestId],
+  );
+  return rows[0]?.actor;
+}

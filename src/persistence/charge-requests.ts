@@ -27,6 +27,8 @@ interface Row {
   payment_link_id: string | null;
   payment_link_url: string | null;
   link_attempt: number;
+  link_failures: number;
+  link_delayed_at: Date | null;
   finance_card_ts: string | null;
   last_error: string | null;
   amount_received_minor: string | null;
@@ -71,6 +73,8 @@ export function toChargeRequest(r: Row): ChargeRequest {
     paymentLinkId: r.payment_link_id,
     paymentLinkUrl: r.payment_link_url,
     linkAttempt: r.link_attempt,
+    linkFailures: r.link_failures,
+    linkDelayedAt: r.link_delayed_at,
     financeCardTs: r.finance_card_ts,
     lastError: r.last_error,
     amountReceivedMinor: r.amount_received_minor === null ? null : BigInt(r.amount_received_minor),
@@ -393,6 +397,7 @@ const CHANGEABLE = {
   paymentLinkId: 'payment_link_id',
   paymentLinkUrl: 'payment_link_url',
   linkAttempt: 'link_attempt',
+  linkFailures: 'link_failures',
   lastError: 'last_error',
   amountReceivedMinor: 'amount_received_minor',
   refundedMinor: 'refunded_minor',
@@ -476,4 +481,92 @@ export async function transitionChargeRequest(db: Queryable, input: TransitionIn
     ...refuse('conflict', `the request changed meanwhile (now ${current.status}, version ${current.version})`),
     current,
   };
+}
+
+/** Which key a payment link is being made under: the request at one version and attempt. */
+export type LinkKey = Pick<ChargeRequest, 'id' | 'status' | 'version' | 'linkAttempt'>;
+
+/**
+ * Notes a failed attempt to make the payment link (bookkeeping, not a state change): the reason
+ * (shown if the delay is announced) and, for a server error, one more failure under the current key.
+ * Applies only while the request is still where the caller saw it. Returns the failures counted under
+ * the key, or undefined when the request moved meanwhile.
+ */
+export async function recordLinkFailure(
+  db: Queryable,
+  key: LinkKey,
+  failure: { reason: string; serverError: boolean },
+): Promise<number | undefined> {
+  const rows = await db.query<{ link_failures: number }>(
+    `UPDATE charge_requests SET last_error = $5, link_failures = link_failures + $6
+     WHERE id = $1 AND status = $2 AND version = $3 AND link_attempt = $4
+     RETURNING link_failures`,
+    [key.id, key.status, key.version, key.linkAttempt, failure.reason, failure.serverError ? 1 : 0],
+  );
+  return rows[0]?.link_failures;
+}
+
+/**
+ * Moves to the next idempotency key, by compare-and-set from the attempt whose failure the caller
+ * saw, with its audit event in the same statement. Of several callers that saw the same failure,
+ * exactly one moves on; the others get undefined. The status and version stay.
+ */
+export function advanceLinkAttempt(
+  db: Queryable,
+  key: LinkKey,
+  actor: Actor,
+  details: Record<string, unknown>,
+): Promise<ChargeRequest | undefined> {
+  return one(
+    db,
+    `WITH advanced AS (
+       UPDATE charge_requests SET link_attempt = link_attempt + 1, link_failures = 0
+       WHERE id = $1 AND status = $2 AND version = $3 AND link_attempt = $4
+       RETURNING *),
+     audit AS (
+       INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details)
+       SELECT id, $5, 'advance_link_attempt', status, status, version, $6::jsonb FROM advanced)
+     SELECT * FROM advanced`,
+    [key.id, key.status, key.version, key.linkAttempt, actor, toJson(details)],
+  );
+}
+
+/** Requests in `status` since before `approvedBefore` whose delay nobody was told of yet, oldest first. */
+export function findUnannouncedDelays(
+  db: Queryable,
+  status: ChargeStatus,
+  approvedBefore: Date,
+  limit: number,
+): Promise<ChargeRequest[]> {
+  return many(
+    db,
+    `SELECT * FROM charge_requests WHERE status = $1 AND approved_at < $2 AND link_delayed_at IS NULL
+     ORDER BY approved_at LIMIT $3`,
+    [status, approvedBefore, limit],
+  );
+}
+
+/**
+ * Records, once, that the thread and the approvers were told the link is late: compare-and-set on
+ * status, version and "not told yet", with its audit event in the same statement. Returns false when
+ * the request moved on or someone else (another instance) announced it first.
+ */
+export async function markLinkDelayed(
+  db: Queryable,
+  request: Pick<ChargeRequest, 'id' | 'status' | 'version'>,
+  at: Date,
+  details: Record<string, unknown>,
+): Promise<boolean> {
+  const rows = await db.query(
+    `WITH marked AS (
+       UPDATE charge_requests SET link_delayed_at = $4
+       WHERE id = $1 AND status = $2 AND version = $3 AND link_delayed_at IS NULL
+       RETURNING id, status, version),
+     audit AS (
+       INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details)
+       SELECT id, 'system', 'link_delayed', status, status, version, $5::jsonb FROM marked)
+     SELECT id FROM marked`,
+    [request.id, request.status, request.version, at, toJson(details)],
+  );
+  return rows.length === 1;
 }

@@ -2,6 +2,7 @@ import { App, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt'
 import { WebClient } from '@slack/web-api';
 import type { Express } from 'express';
 import type { Config } from '../config.js';
+import { slackRequestGuard } from '../http/slack-events.js';
 import type { InFlight } from '../jobs/in-flight.js';
 import type { Logger } from '../logger.js';
 import { boltLogger } from './bolt-logger.js';
@@ -51,6 +52,8 @@ export function createSlackApp(
   const token = config.slack.botToken;
   const log = boltLogger(logger);
   const socket = Boolean(config.slack.appToken);
+  // Registered before the receiver's route, so it sees every request first.
+  if (!socket) http.post('/slack/events', ...slackRequestGuard(config.slack.signingSecret ?? '', logger));
   const receiver = socket
     ? new SocketModeReceiver({
         appToken: config.slack.appToken ?? '',

@@ -11,12 +11,16 @@ import type { PolicySettings } from '../use-cases/deps.js';
 import { policyStatus } from '../use-cases/enforce-policy.js';
 import type { ApproverDms } from './approver-dms.js';
 import { approvalCard } from './blocks/approval-card.js';
+import { directNoticeText } from './blocks/direct-notice.js';
 import { threadNoticeText } from './blocks/thread-notice.js';
+import { type DeliveryTarget, handleRefusedDelivery } from './refused-delivery.js';
 
 /** Slack errors no retry can fix: the message or channel is gone, or the payload itself is wrong. */
 const PERMANENT_SLACK_ERRORS = new Set([
   'channel_not_found',
+  'not_in_channel',
   'is_archived',
+  'msg_blocks_too_long',
   'msg_too_long',
   'invalid_blocks',
   'invalid_blocks_format',
@@ -61,10 +65,18 @@ export function createSlackDelivery({
   return async (item: OutboxItem): Promise<DeliveryOutcome> => {
     const request = await findChargeRequest(db, item.requestId);
     if (!request) return { ok: false, retry: false, error: `charge request ${item.requestId} not found` };
+    // Where the current Slack call goes: a permanent refusal is handled for that place.
+    let target: DeliveryTarget = { channel: request.channelId };
     try {
+      if (item.kind === 'direct_message') {
+        target = { channel: item.userId };
+        await client.chat.postMessage({ channel: item.userId, text: directNoticeText(request, item.notice) });
+        return { ok: true };
+      }
       if (item.kind === 'thread_reply') {
         const thread = request.threadTs ?? request.cardTs;
         if (!thread) return { ok: false, retry: true, error: 'the card is not posted yet' };
+        target = { channel: request.channelId, threadTs: thread };
         await client.chat.postMessage({
           channel: request.channelId,
           thread_ts: thread,
@@ -93,32 +105,43 @@ export function createSlackDelivery({
       const card = approvalCard(request, options);
       let { cardTs, threadTs } = request;
       if (cardTs) {
+        target = { channel: request.channelId, ts: cardTs };
         await client.chat.update({ channel: request.channelId, ts: cardTs, ...card });
       } else if (item.kind === 'post_card') {
+        // Where the card lives is Slack bookkeeping, not a state change: no version, no audit.
+        const record = async (ts: string | null) => {
+          cardTs = ts;
+          threadTs ??= ts;
+          await recordCardLocation(db, request.id, { cardTs, threadTs });
+        };
+        target = { channel: request.channelId, threadTs, record };
         const posted = await client.chat.postMessage({
           channel: request.channelId,
           ...(threadTs ? { thread_ts: threadTs } : {}),
           ...card,
         });
-        cardTs = posted.ts ?? null;
-        threadTs ??= cardTs;
-        // Where the card lives is Slack bookkeeping, not a state change: no version, no audit.
-        await recordCardLocation(db, request.id, { cardTs, threadTs });
+        await record(posted.ts ?? null);
       }
       if (financeChannelId && cardTs && financeChannelId !== request.channelId) {
         const mirror = await copy(cardTs);
+        const record = (ts: string | null) => recordCardLocation(db, request.id, { financeCardTs: ts });
+        target = { channel: financeChannelId, ts: request.financeCardTs, record };
         if (request.financeCardTs) {
           await client.chat.update({ channel: financeChannelId, ts: request.financeCardTs, ...mirror });
         } else {
           const posted = await client.chat.postMessage({ channel: financeChannelId, ...mirror });
-          await recordCardLocation(db, request.id, { financeCardTs: posted.ts ?? null });
+          await record(posted.ts ?? null);
         }
       }
-      if (cardTs && approverDms) await approverDms.update(request, () => copy(cardTs));
+      const posted = cardTs;
+      if (posted && approverDms) await approverDms.update(request, () => copy(posted));
       // An update_card before the card exists needs nothing: the post renders the latest state.
       return { ok: true };
     } catch (error) {
-      return classifySlackError(error);
+      const outcome = classifySlackError(error);
+      // A refused DM is the end of the line: it is kept dead and logged, never answered with another DM.
+      if (outcome.ok || outcome.retry || item.kind === 'direct_message' || item.kind === 'dm_card') return outcome;
+      return handleRefusedDelivery({ client, db }, item, request, target, outcome.error);
     }
   };
 }

@@ -58,11 +58,11 @@ export function translateCompletedSession(
 }
 
 /**
- * Whether a verified body has the shape of an event: an id, a type and a data object. Stripe signs
+ * Whether a verified body has the shape of an event: an id, a type, a time and a data object. Stripe signs
  * what it sends, so anything else is refused at the door (400) rather than stored.
  */
 export function isStripeEvent(value: unknown): value is Stripe.Event {
-  const event = value as { id?: unknown; type?: unknown; data?: { object?: unknown } } | null;
+  const event = value as { id?: unknown; type?: unknown; created?: unknown; data?: { object?: unknown } } | null;
   return (
     typeof event === 'object' &&
     event !== null &&
@@ -71,6 +71,7 @@ export function isStripeEvent(value: unknown): value is Stripe.Event {
     event.id.length <= 255 &&
     typeof event.type === 'string' &&
     event.type.length > 0 &&
+    typeof event.created === 'number' &&
     typeof event.data?.object === 'object' &&
     event.data.object !== null
   );

@@ -3,7 +3,7 @@ import type { ChargeRequest } from '../domain/charge-request.js';
 import type { InboxEvent } from '../persistence/stripe-events.js';
 import { searchCustomers } from './client.js';
 import { completedSessionEvent } from './events.js';
-import { type CreatedLink, createPaymentLink, deactivatePaymentLink } from './payment-links.js';
+import { type CreatedLink, createPaymentLink, deactivatePaymentLink, findPaymentLink } from './payment-links.js';
 
 export interface CustomerMatch {
   readonly id: string;
@@ -18,6 +18,8 @@ export interface CustomerMatch {
 export interface StripeGateway {
   /** Creates the payment link of an approved version; throws Stripe's error (see classifyStripeError). */
   createPaymentLink(request: ChargeRequest): Promise<CreatedLink>;
+  /** The link Stripe made for this request and version (by our metadata), if it made one. */
+  findPaymentLink(request: Pick<ChargeRequest, 'id' | 'version'>): Promise<CreatedLink | undefined>;
   /** Stops a link from accepting payments. Idempotent at Stripe. */
   deactivatePaymentLink(linkId: string): Promise<void>;
   /** Our request id from a payment intent's metadata (a dispute seen before its payment), if any. */
@@ -31,6 +33,7 @@ export interface StripeGateway {
 export function createStripeGateway(client: Stripe): StripeGateway {
   return {
     createPaymentLink: (request) => createPaymentLink(client, request),
+    findPaymentLink: (request) => findPaymentLink(client, request),
     deactivatePaymentLink: (linkId) => deactivatePaymentLink(client, linkId),
     async requestIdOfPaymentIntent(paymentIntentId) {
       const intent = await client.paymentIntents.retrieve(paymentIntentId).catch(() => undefined);

@@ -7,8 +7,19 @@ export interface CreatedLink {
   readonly url: string;
 }
 
-/** What a Stripe failure means for us: `unavailable` (retry later) or `service_refused` (a person must fix it). */
-export type StripeFailure = Refusal<'unavailable' | 'service_refused'>;
+/**
+ * What a Stripe failure means for us: `unavailable` (retry later) or `service_refused` (a person must
+ * fix it), and what it says about the idempotency key it was made under.
+ */
+export type StripeFailure = Refusal<'unavailable' | 'service_refused'> & {
+  /**
+   * Stripe replayed the answer it stored for this key (`Idempotent-Replayed: true`): the request
+   * under this key has finished, and the same key will only ever get this failure again.
+   */
+  readonly replayed: boolean;
+  /** Stripe (or a proxy in front of it) answered with a server error, rather than not at all. */
+  readonly serverError: boolean;
+};
 
 /**
  * Same request, same version, same attempt → same key, so Stripe returns the link it already made
@@ -58,21 +69,54 @@ export async function createPaymentLink(stripe: Stripe, request: ChargeRequest):
   return { id: link.id, url: link.url };
 }
 
+/**
+ * The link Stripe made for this request and version, found by the metadata every link of ours
+ * carries. Payment links cannot be filtered by metadata, so every page is read, newest first (links
+ * are made only for approved versions, so this is rare and short in practice).
+ *
+ * @see https://docs.stripe.com/api/payment-link/list
+ */
+export async function findPaymentLink(
+  stripe: Stripe,
+  request: Pick<ChargeRequest, 'id' | 'version'>,
+): Promise<CreatedLink | undefined> {
+  for await (const link of stripe.paymentLinks.list({ limit: 100 })) {
+    if (
+      link.metadata?.countersign_request_id === request.id &&
+      link.metadata.countersign_version === String(request.version)
+    ) {
+      return { id: link.id, url: link.url };
+    }
+  }
+  return undefined;
+}
+
 /** Deactivates a link so nobody can pay it any more (cancel). Idempotent at Stripe. */
 export async function deactivatePaymentLink(stripe: Stripe, linkId: string): Promise<void> {
   await stripe.paymentLinks.update(linkId, { active: false });
 }
 
-/** Plain words for a Stripe error, and whether waiting can fix it. */
+/** Plain words for a Stripe error, whether waiting can fix it, and what it says about its key. */
 export function classifyStripeError(error: unknown): StripeFailure {
+  const answer =
+    error instanceof Stripe.errors.StripeError
+      ? {
+          replayed: error.headers?.['idempotent-replayed'] === 'true',
+          serverError: (error.statusCode ?? 0) >= 500,
+        }
+      : { replayed: false, serverError: false };
+  const failure = (code: StripeFailure['code'], message: string): StripeFailure => ({
+    ...refuse(code, message),
+    ...answer,
+  });
   if (error instanceof Stripe.errors.StripeAuthenticationError) {
-    return refuse(
+    return failure(
       'service_refused',
       'Stripe rejected our API key. An admin must fix STRIPE_SECRET_KEY, then press Retry.',
     );
   }
   if (error instanceof Stripe.errors.StripePermissionError) {
-    return refuse(
+    return failure(
       'service_refused',
       `Our Stripe key is not allowed to create payment links (${error.message}). An admin must grant "Payment Links: write", then press Retry.`,
     );
@@ -81,10 +125,16 @@ export function classifyStripeError(error: unknown): StripeFailure {
     error instanceof Stripe.errors.StripeInvalidRequestError ||
     error instanceof Stripe.errors.StripeIdempotencyError
   ) {
-    return refuse('service_refused', `Stripe refused the payment link: ${error.message}`);
+    return failure('service_refused', `Stripe refused the payment link: ${error.message}`);
   }
   if (error instanceof Stripe.errors.StripeError) {
-    return refuse('unavailable', `Stripe is not answering right now (${error.type}).`);
+    // 409 (the first request with this key still running) lands here too: waiting is right.
+    return failure(
+      'unavailable',
+      error.statusCode
+        ? `Stripe answered ${error.statusCode} (${error.type}): ${error.message}`
+        : `Stripe could not be reached: ${error.message}`,
+    );
   }
-  return refuse('unavailable', error instanceof Error ? error.message : String(error));
+  return failure('unavailable', error instanceof Error ? error.message : String(error));
 }

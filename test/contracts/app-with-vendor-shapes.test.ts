@@ -12,7 +12,7 @@ import {
 } from '../support/fake-slack.js';
 import { query } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
-import { isObject, type JsonObject, vendorJson } from '../support/vendor.js';
+import { isObject, type JsonObject, vendorJson, vendorText } from '../support/vendor.js';
 
 /**
  * The real app fed Slack's payloads with every field Slack has been seen to send (the java-slack-sdk
@@ -154,7 +154,60 @@ describe('the app against the recorded OpenAI response', () => {
       return rows.length ? rows : undefined;
     }, 'agent run recorded');
     // Two requests (tool call, then words), each with the recording's own usage.
-    expect(run).toEqual({ outcome: 'proposed', input_tokens: 865 * 2, output_tokens: 163 * 2 });
+    const recorded = vendorJson<{ usage: { input_tokens: number; output_tokens: number } }>(
+      'openai/responses-function-call.json',
+    ).usage;
+    expect(run).toEqual({
+      outcome: 'proposed',
+      input_tokens: recorded.input_tokens * 2,
+      output_tokens: recorded.output_tokens * 2,
+    });
     expect(model.requests.map((r) => r.body.stream ?? false)).toEqual([false, false]);
   });
+
+  test('with OPENAI_API=chat, a mention becomes a card through the recorded Chat Completions identity and usage', async () => {
+    model = await startFakeOpenAI(
+      proposeOnce({ customer_name: 'Acme Corp', amount: '1,200', currency: 'USD', description: 'workshop' }),
+      { wire: 'recorded' },
+    );
+    t = await startTestApp({
+      env: { OPENAI_API_KEY: 'sk-test-fake-key-000000', OPENAI_BASE_URL: model.baseUrl, OPENAI_API: 'chat' },
+    });
+    await t.postEvent(
+      eventEnvelope(mentionEvent('charge Acme Corp $1,200 for the workshop', { ts: '1700000600.000100' })),
+    );
+    const card = await t.slack.waitForCall('chat.postMessage', (c) => Array.isArray(c.args.blocks));
+    expect(JSON.stringify(card.args.blocks)).toContain('charge_approve');
+    expect(String(card.args.text)).toMatch(/^CR-\d+: \$1,200\.00 USD for Acme Corp/);
+    const url = t.databaseUrl;
+    const [run] = await eventually(async () => {
+      const rows = await query<{ outcome: string; input_tokens: number; output_tokens: number }>(
+        url,
+        'SELECT outcome, input_tokens, output_tokens FROM agent_runs',
+      );
+      return rows.length ? rows : undefined;
+    }, 'agent run recorded');
+    // The tool call stands for the recorded Groq stream, the words for the recorded OpenAI text stream.
+    const toolCall = lastUsage('openai/chat-compatible-tool-call.groq.chunks.txt');
+    const words = lastUsage('openai/chat-text.chunks.txt');
+    expect(run).toEqual({
+      outcome: 'proposed',
+      input_tokens: toolCall.prompt_tokens + words.prompt_tokens,
+      output_tokens: toolCall.completion_tokens + words.completion_tokens,
+    });
+    expect(model.requests.map((r) => r.path)).toEqual(['/v1/chat/completions', '/v1/chat/completions']);
+  });
 });
+
+/** The usage a recorded Chat Completions stream reports (its last chunk that carries one). */
+function lastUsage(path: string): { prompt_tokens: number; completion_tokens: number } {
+  const usages = vendorText(path)
+    .split('\n')
+    .map((line) => line.replace(/^data: /, '').trim())
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { usage?: { prompt_tokens: number; completion_tokens: number } })
+    .flatMap((chunk) => (chunk.usage ? [chunk.usage] : []));
+  const usage = usages.at(-1);
+  if (!usage) throw new Error(`no usage in ${path}`);
+  return usage;
+}

@@ -32,16 +32,19 @@ describe('Slack updates through the outbox', () => {
     expect(slack.callsOf('chat.postMessage').filter((c) => Array.isArray(c.args.blocks))).toHaveLength(1);
   });
 
-  test('when Slack says the channel is gone, then the update is abandoned at once and logged, not retried forever', async () => {
+  test('when Slack says the channel is gone, then the update is abandoned at once, not retried forever, and the requester is told', async () => {
     const slack = stopLater(await startFakeSlack());
     slack.failNext('chat.postMessage', { error: 'channel_not_found' });
     const t = stopLater(await startTestApp({ slack, env: CARDS_IN_CHANNELS }));
     await t.postCommand({ text: 'new 50 USD Acme Corp' });
     const rows = await eventually(async () => {
       const r = await outbox(t.databaseUrl);
-      return r[0]?.status === 'dead' ? r : undefined;
-    }, 'dead letter');
-    expect(rows).toEqual([{ kind: 'post_card', status: 'dead', attempts: 1, last_error: 'channel_not_found' }]);
+      return r[1]?.status === 'delivered' ? r : undefined;
+    }, 'dead letter and a DM');
+    expect(rows).toEqual([
+      { kind: 'post_card', status: 'dead', attempts: 1, last_error: 'channel_not_found' },
+      { kind: 'direct_message', status: 'delivered', attempts: 1, last_error: null },
+    ]);
   });
 
   test('when the app stops with updates queued, then a restarted app delivers them once', async () => {

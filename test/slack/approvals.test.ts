@@ -334,9 +334,32 @@ describe('Stripe failures, crashes and cancellation', () => {
     await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);
     await waitForStatus(app, request.id, 'link_created');
     expect(stripe?.links).toHaveLength(1);
-    expect(new Set(stripe?.createCalls().map((c) => c.idempotencyKey))).toEqual(
-      new Set([`countersign-link-${request.id}-v1-a0`]),
+    // Stripe stores each 500 under its key and replays it: each key is retried once, its replay
+    // sends Countersign looking for a link (none), and the next attempt number gets a fresh key.
+    expect(
+      stripe?.createCalls().map((c) => ({
+        key: c.idempotencyKey?.replace(`countersign-link-${request.id}-`, ''),
+        status: c.status,
+        replayed: c.replayed,
+      })),
+    ).toEqual([
+      { key: 'v1-a0', status: 500, replayed: false },
+      { key: 'v1-a0', status: 500, replayed: true },
+      { key: 'v1-a1', status: 500, replayed: false },
+      { key: 'v1-a1', status: 500, replayed: true },
+      { key: 'v1-a2', status: 500, replayed: false },
+      { key: 'v1-a2', status: 500, replayed: true },
+      { key: 'v1-a3', status: 200, replayed: false },
+    ]);
+    const moves = await query(
+      app.databaseUrl,
+      "SELECT details->>'from' AS from, details->>'to' AS to FROM audit_events WHERE action = 'advance_link_attempt' ORDER BY id",
     );
+    expect(moves).toEqual([
+      { from: '0', to: '1' },
+      { from: '1', to: '2' },
+      { from: '2', to: '3' },
+    ]);
   });
 
   test('when the app dies between the Stripe call and the database write, then a restarted app records the same link', async () => {

@@ -69,6 +69,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     outboxPollMs: 100,
     linkSweepMs: 250,
     linkSweepAfterSeconds: 1,
+    linkDelayCheckMs: 250,
     clock: options.clock,
     workflowCheckMs: options.workflowCheckMs === 'app' ? undefined : (options.workflowCheckMs ?? 3_600_000),
     ...options.app,

@@ -92,7 +92,7 @@ export class FakeStripe {
   ];
   private readonly stored = new Map<string, { route: string; params: string; response: StoredResponse }>();
   private readonly running = new Map<string, { route: string; params: string }>();
-  private readonly failures: { route: string; error: StripeError }[] = [];
+  private readonly failures: { route: string; error: StripeError; afterExecuting: boolean }[] = [];
   private readonly drops: string[] = [];
   private readonly holds: { route: string; released: Promise<void> }[] = [];
   private readonly denied = new Set<string>();
@@ -116,9 +116,17 @@ export class FakeStripe {
    * The next request to `route` (e.g. "POST /v1/payment_links") fails with this error while the
    * endpoint runs. Like Stripe, the failure is stored under the request's idempotency key and replayed
    * to retries with that key, 5xx included; authentication and permission errors (401, 403) are not.
+   * With `afterExecuting`, the endpoint did its work (the link exists) before it failed, as an
+   * internal error after the write leaves it at Stripe.
    */
-  failNext(route: string, error: StripeError): void {
-    this.failures.push({ route, error });
+  failNext(route: string, error: StripeError, options: { afterExecuting?: boolean } = {}): void {
+    this.failures.push({ route, error, afterExecuting: options.afterExecuting === true });
+  }
+
+  /** Forgets the failures and drops queued with failNext and dropNext that have not happened yet (Stripe recovered). */
+  clearFailures(): void {
+    this.failures.length = 0;
+    this.drops.length = 0;
   }
 
   /** The next request to `route` never reaches Stripe's API: the connection drops (nothing is stored). */
@@ -284,7 +292,9 @@ export class FakeStripe {
     }
 
     const failureIndex = this.failures.findIndex((f) => f.route === route);
-    const failure = failureIndex >= 0 ? this.failures.splice(failureIndex, 1)[0]?.error : undefined;
+    const queued = failureIndex >= 0 ? this.failures.splice(failureIndex, 1)[0] : undefined;
+    const failure = queued?.error;
+    if (queued?.afterExecuting) this.execute(route, pathname, coerceStripeParams(route, params), params);
     if (failure) {
       const response: StoredResponse = {
         status: failure.status,

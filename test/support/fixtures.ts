@@ -40,6 +40,8 @@ export function chargeRequestFixture(overrides: Partial<ChargeRequest> = {}): Ch
     paymentLinkId: null,
     paymentLinkUrl: null,
     linkAttempt: 0,
+    linkFailures: 0,
+    linkDelayedAt: null,
     financeCardTs: null,
     lastError: null,
     amountReceivedMinor: null,

@@ -115,6 +115,12 @@ function paidLine(request: ChargeRequest, zone: string): string {
   return request.disputed ? `Received ${received}${payer}${at}` : `:moneybag: Paid ${received}${payer}${at}`;
 }
 
+/** " (Stripe's last answer: …)" when a failure was recorded, for messages about a late link. */
+export function lastAnswer(request: Pick<ChargeRequest, 'lastError'>): string {
+  const answer = request.lastError?.replace(/\.\s*$/, '');
+  return answer ? ` (Stripe's last answer: ${escapeText(answer, 300)})` : '';
+}
+
 /** Refunds with what is left: "Refunded $200.00 USD of $1,200.00 USD · net $1,000.00 USD". */
 function refundLine(request: ChargeRequest): string | undefined {
   if (request.refundedMinor <= 0n) return undefined;
@@ -154,7 +160,11 @@ function storyLines(request: ChargeRequest, options: CardOptions): string[] {
       return [`:ballot_box_with_check: ${count} — ${approvals.map((d) => whoWhen(d, zone)).join(', ')}`];
     }
     case 'approved':
-      return [`:white_check_mark: ${approved} — creating payment link…`];
+      return [
+        request.linkDelayedAt
+          ? `:hourglass: ${approved} — the payment link is late: Stripe has not made it yet${lastAnswer(request)}. Countersign keeps trying; the thread says what you can do.`
+          : `:white_check_mark: ${approved} — creating payment link…`,
+      ];
     case 'link_created':
       return [`:white_check_mark: ${approved}.${linkText}`];
     case 'link_failed':
@@ -276,7 +286,7 @@ function statusText(request: ChargeRequest): string {
 
 /** "amount: $1,200.00 USD → *$1,500.00 USD*", with both values escaped (they may be user text). */
 export function describeChange(change: FieldChange): string {
-  return `${change.field}: ${escapeText(change.from, 200)} → *${escapeText(change.to, 200)}*`;
+  return `${escapeText(change.field, 40)}: ${escapeText(change.from, 200)} → *${escapeText(change.to, 200)}*`;
 }
 
 /** Notification text: shown in push notifications and by clients that cannot render blocks. */
@@ -325,7 +335,8 @@ function detailBlocks(request: ChargeRequest): KnownBlock[] {
 
 function versionBlocks(request: ChargeRequest, options: CardOptions): KnownBlock[] {
   if (request.version <= 1) return [];
-  const changed = (options.changes ?? []).map(describeChange).join(' · ');
+  // Each change is bounded; their number is not, so the line is fitted as a whole.
+  const changed = fitMrkdwn((options.changes ?? []).map(describeChange).join(' · '), 2_500);
   return [
     context(
       `:pencil2: Version ${request.version}${changed ? ` — changed ${changed}` : ''}. Approvals of earlier versions no longer count.`,

@@ -63,25 +63,28 @@ export function fitMrkdwn(text: string, maxLength: number): string {
 /**
  * Joins escaped lines into one text of at most `maxLength`, ending with a "…and N more" line (from
  * `more`) when they do not all fit. Lines are never cut: a list says how many it left out. `total`
- * is the size of the whole list when only its first `lines` were fetched (the rest count as hidden).
+ * is the size of the whole list when only its first `lines` were fetched (the rest count as hidden);
+ * with another `separator` (", ") it fits an inline list the same way.
  */
 export function joinLines(
   lines: readonly string[],
   maxLength: number,
   more: (hidden: number) => string,
-  total = lines.length,
+  options: { total?: number; separator?: string } = {},
 ): string {
+  const total = options.total ?? lines.length;
+  const separator = options.separator ?? '\n';
   const kept: string[] = [];
   let length = 0;
   for (const [i, line] of lines.entries()) {
     const hiddenAfter = total - i - 1;
-    const tail = hiddenAfter > 0 ? more(hiddenAfter).length + 1 : 0;
-    if (length + line.length + (kept.length ? 1 : 0) + tail > maxLength) break;
+    const tail = hiddenAfter > 0 ? more(hiddenAfter).length + separator.length : 0;
+    if (length + line.length + (kept.length ? separator.length : 0) + tail > maxLength) break;
     kept.push(line);
-    length += line.length + (kept.length > 1 ? 1 : 0);
+    length += line.length + (kept.length > 1 ? separator.length : 0);
   }
   const hidden = total - kept.length;
-  return (hidden > 0 ? [...kept, more(hidden)] : kept).join('\n');
+  return (hidden > 0 ? [...kept, more(hidden)] : kept).join(separator);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import { escapeText } from './escape.js';
+import { SLACK_LIMITS } from '../limits.js';
+import { escapeText, fitMrkdwn, joinLines } from './escape.js';
 
 /** One subcommand as `/charges help` lists it. */
 export interface HelpEntry {
@@ -23,7 +24,15 @@ export function helpMessage(entries: readonly HelpEntry[]): { text: string; bloc
       {
         type: 'section',
         // Escaped so `<amount>` shows as written instead of being read as a Slack link.
-        text: { type: 'mrkdwn', text: entries.map((e) => `\`${escapeText(e.usage, 200)}\`\n${e.what}`).join('\n\n') },
+        text: {
+          type: 'mrkdwn',
+          text: joinLines(
+            entries.map((e) => `\`${escapeText(e.usage, 200)}\`\n${fitMrkdwn(e.what, 600)}`),
+            SLACK_LIMITS.section.textMaxChars,
+            (hidden) => `…and ${hidden} more.`,
+            { separator: '\n\n' },
+          ),
+        },
       },
     ],
   };

@@ -38,7 +38,9 @@ function queueBlocks(queue: Page, now: Date): KnownBlock[] {
     { type: 'section', text: { type: 'mrkdwn', text: `*Waiting for you* (${queue.total})` } },
   ];
   if (queue.total === 0) return [...blocks, context('Nothing to approve. :tada:')];
-  for (const r of queue.requests) {
+  // However many rows the caller fetched, only HOME_QUEUE_ROWS are shown: the view stays within 100 blocks.
+  const shown = queue.requests.slice(0, HOME_QUEUE_ROWS);
+  for (const r of shown) {
     const value = cardButtonValue(r);
     blocks.push(
       {
@@ -58,7 +60,7 @@ function queueBlocks(queue: Page, now: Date): KnownBlock[] {
       },
     );
   }
-  const more = queue.total - queue.requests.length;
+  const more = queue.total - shown.length;
   if (more > 0)
     blocks.push(context(`…and ${more} more, newer than these. \`/charges pending\` lists the whole queue.`));
   return blocks;
@@ -90,10 +92,10 @@ export function homeView(content: HomeContent): View {
       type: 'mrkdwn',
       text:
         joinLines(
-          content.mine.requests.map(line),
+          content.mine.requests.slice(0, HOME_MINE_ROWS).map(line),
           SLACK_LIMITS.section.textMaxChars,
           (hidden) => `…and ${hidden} more: \`/charges mine\` lists them.`,
-          content.mine.total,
+          { total: content.mine.total },
         ) || 'None yet. Mention me in a channel, or use `/charges new`.',
     },
   });

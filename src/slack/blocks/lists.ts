@@ -26,7 +26,9 @@ const status = (r: ChargeRequest) => (r.disputed ? `disputed (${describeStatus(r
  * cut, and the last line says how many are not shown ("…and 7 more"), counting those never fetched.
  */
 function listSection(lines: readonly string[], total: number, more: string): KnownBlock {
-  const text = joinLines(lines, SLACK_LIMITS.section.textMaxChars, (hidden) => `…and ${hidden} more${more}`, total);
+  const text = joinLines(lines, SLACK_LIMITS.section.textMaxChars, (hidden) => `…and ${hidden} more${more}`, {
+    total,
+  });
   return { type: 'section', text: { type: 'mrkdwn', text } };
 }
 

@@ -12,8 +12,16 @@ export interface BudgetUse {
   readonly usedMinor: bigint;
 }
 
+/** Room for each rule's list of amounts: six rules share one section (3,000 characters). */
+const RULE_LIST_ROOM = 380;
+
 const list = (limits: PerCurrency) =>
-  [...limits].map(([currency, amountMinor]) => formatMoney({ amountMinor, currency })).join(', ') || 'none';
+  joinLines(
+    [...limits].map(([currency, amountMinor]) => formatMoney({ amountMinor, currency })),
+    RULE_LIST_ROOM,
+    (hidden) => `and ${hidden} more currencies`,
+    { separator: ', ' },
+  ) || 'none';
 
 /** Budget use per channel as "<#C> $40,000.00 of $50,000.00 (80%) ████████░░". */
 export function budgetLines(policy: Policy, use: readonly BudgetUse[]): string[] {
@@ -36,7 +44,7 @@ export function policyBlocks(
   delegations: readonly Delegation[] = [],
 ): { text: string; blocks: KnownBlock[] } {
   const rules = [
-    `*Allowed currencies:* ${policy.allowedCurrencies ? [...policy.allowedCurrencies].join(', ') : 'all supported'}`,
+    `*Allowed currencies:* ${policy.allowedCurrencies ? [...policy.allowedCurrencies].join(', ') || 'none' : 'all supported'}`,
     `*Maximum per request:* ${list(policy.maxPerRequest)}`,
     `*Hard cap (refused outright above):* ${list(policy.hardCap)}`,
     `*Per requester per day:* ${list(policy.requesterDailyLimit)}`,
@@ -62,7 +70,10 @@ export function policyBlocks(
         ? [
             {
               type: 'section',
-              text: { type: 'mrkdwn', text: `*Budget use this month*\n${lines.join('\n')}` },
+              text: {
+                type: 'mrkdwn',
+                text: `*Budget use this month*\n${joinLines(lines, 2_800, (hidden) => `…and ${hidden} more channels (the fullest come first).`)}`,
+              },
             } satisfies KnownBlock,
           ]
         : []),

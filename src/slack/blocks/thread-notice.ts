@@ -2,7 +2,7 @@ import { type ChargeRequest, moneyOf } from '../../domain/charge-request.js';
 import { describeDisputeReason } from '../../domain/disputes.js';
 import { formatMoney } from '../../domain/money.js';
 import type { ThreadNotice } from '../../outbox/items.js';
-import { describeChange, safeUrl } from './approval-card.js';
+import { describeChange, lastAnswer, safeUrl } from './approval-card.js';
 import { escapeText, mention } from './escape.js';
 
 /** The words of a thread message for a notice. Every user-supplied value is escaped. */
@@ -24,6 +24,8 @@ export function threadNoticeText(request: ChargeRequest, notice: ThreadNotice): 
       return `:link: Payment link for ${request.reference} (${amount}, ${escapeText(request.customerName, 200)}): ${safeUrl(notice.url) ?? 'see the card'}`;
     case 'link_failed':
       return `:warning: Stripe could not create the payment link for ${request.reference}: ${escapeText(notice.reason, 500)} An approver can press Retry on the card.`;
+    case 'link_delayed':
+      return `:hourglass: The payment link for ${request.reference} (${amount}) is late: it was approved over ${notice.after} ago and Stripe has not made it yet${lastAnswer(request)}. Countersign keeps trying on its own and will post the link here; it never makes two. The finance approvers have been told. If the charge is no longer wanted, the requester or an approver can press *Cancel request* on the card.`;
     case 'canceled':
       return `:heavy_multiplication_x: ${request.reference} was canceled by ${mention(notice.by)}${notice.reason ? `: ${escapeText(notice.reason, 1000)}` : '.'}${notice.linkDeactivated ? ' Its payment link no longer accepts payments.' : ''}`;
     case 'paid': {

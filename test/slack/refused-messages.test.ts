@@ -1,0 +1,163 @@
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
+import { APPROVERS, startTestApp, type TestApp } from '../support/app.js';
+import { type ChannelBreak, type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
+import { FakeStripe } from '../support/fake-stripe.js';
+import { click, propose, query, settled, waitForStatus } from '../support/flows.js';
+import { eventually } from '../support/http-fake.js';
+import { capturingLogger } from '../support/logs.js';
+
+const [FIN1 = ''] = APPROVERS;
+const REQUESTER = 'U0REQUESTER';
+
+let app: TestApp | undefined;
+let slack: FakeSlack | undefined;
+let stripe: FakeStripe | undefined;
+afterEach(async () => {
+  await app?.stop();
+  await slack?.close();
+  await stripe?.close();
+  app = undefined;
+});
+
+async function start(logger = capturingLogger()) {
+  slack = await startFakeSlack();
+  stripe = await FakeStripe.start();
+  app = await startTestApp({ slack, stripe, logger: logger.logger });
+  return { app, slack, logs: logger.lines };
+}
+
+interface OutboxRow {
+  id: string;
+  kind: string;
+  status: string;
+  last_error: string | null;
+  payload: { requestId: string; userId?: string };
+}
+const outbox = (t: TestApp) =>
+  query<OutboxRow>(t.databaseUrl, 'SELECT id::text, kind, status, last_error, payload FROM slack_outbox ORDER BY id');
+const dms = (s: FakeSlack, user: string) =>
+  s
+    .callsOf('chat.postMessage')
+    .filter((c) => c.args.channel === user)
+    .map((c) => String(c.args.text));
+
+describe('a Slack message refused for good reaches a person', () => {
+  test.each<[ChannelBreak, RegExp]>([
+    [
+      'not_in_channel',
+      /I am not a member of that channel \(`not_in_channel`\): invite me there with `\/invite @Countersign`/,
+    ],
+    ['channel_not_found', /the channel no longer exists, or I cannot see it \(`channel_not_found`\)/],
+    ['is_archived', /the channel is archived \(`is_archived`\)/],
+  ])(
+    'when the card cannot be posted (%s), then the requester is told by DM, the log names the item, and it stays dead with Slack’s code',
+    async (error, reason) => {
+      const { app: t, slack: s, logs } = await start();
+      s.breakChannel('C0SALES', error);
+      await t.postCommand({ text: 'new 50 USD Acme & <Partners>' });
+      const [dm] = await eventually(() => {
+        const found = dms(s, REQUESTER).filter((text) => text.includes('I could not post the card'));
+        return found.length ? found : undefined;
+      }, 'a DM to the requester');
+      expect(dm).toMatch(/^:warning: I could not post the card of CR-\d+ in <#C0SALES>: /);
+      expect(dm).toMatch(reason);
+      expect(dm).toContain('$50.00 USD for Acme &amp; &lt;Partners&gt; — waiting for approval');
+      expect(dm).toMatch(/App Home or `\/charges pending`/);
+
+      await settled(t);
+      const [request] = await query<{ id: string }>(t.databaseUrl, 'SELECT id FROM charge_requests');
+      const rows = await outbox(t);
+      expect(rows.map(({ kind, status, last_error, payload }) => ({ kind, status, last_error, payload }))).toEqual([
+        {
+          kind: 'post_card',
+          status: 'dead',
+          last_error: error,
+          payload: { kind: 'post_card', requestId: request?.id },
+        },
+        {
+          kind: 'direct_message',
+          status: 'delivered',
+          last_error: null,
+          payload: expect.objectContaining({ requestId: request?.id, userId: REQUESTER }),
+        },
+      ]);
+      const logged = logs().find((l) => l.msg === `Slack refused the update for good (${error}); kept as dead`);
+      expect(logged).toMatchObject({
+        level: 'error',
+        id: rows[0]?.id,
+        kind: 'post_card',
+        requestId: request?.id,
+        error,
+        handled: `${REQUESTER} told by DM`,
+      });
+    },
+  );
+
+  test('when Slack refuses the card as too large (invalid_blocks), then a plain-text version replaces it and the approver who acted is told', async () => {
+    const { app: t, slack: s, logs } = await start();
+    const request = await propose(t);
+    s.failNext('chat.update', { error: 'invalid_blocks' });
+    await click(t, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);
+    await waitForStatus(t, request.id, 'link_created');
+    const fallback = await s.waitForCall(
+      'chat.update',
+      (c) => Array.isArray(c.args.blocks) && c.args.blocks.length === 0,
+    );
+    expect(String(fallback.args.text)).toMatch(
+      /^CR-\d+: \$1,200\.00 USD for Acme Corp — .*\n_Slack could not show the full card\. Approvers can act on it from Countersign's App Home or `\/charges pending`\._$/,
+    );
+    const [dm] = await eventually(() => {
+      const found = dms(s, FIN1);
+      return found.length ? found : undefined;
+    }, 'a DM to the approver');
+    expect(dm).toMatch(
+      /I could not show the card of CR-\d+ in <#C0SALES>: Slack refused the message as too large or malformed \(`invalid_blocks`\)\. I posted a plain-text version there instead\./,
+    );
+    await settled(t);
+    const dead = (await outbox(t)).filter((r) => r.status === 'dead');
+    expect(dead).toMatchObject([
+      { kind: 'update_card', last_error: 'invalid_blocks', payload: { requestId: request.id } },
+    ]);
+    expect(logs().find((l) => l.id === dead[0]?.id && l.level === 'error')).toMatchObject({
+      handled: `plain-text fallback posted in C0SALES; ${FIN1} told by DM`,
+    });
+  });
+
+  test('when the channel is archived after the card was posted, then the approver who acted gets the thread’s news, the payment link included, by DM', async () => {
+    const { app: t, slack: s } = await start();
+    const request = await propose(t);
+    s.breakChannel('C0SALES', 'is_archived');
+    await click(t, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);
+    await waitForStatus(t, request.id, 'link_created');
+    await settled(t);
+    const texts = dms(s, FIN1);
+    expect(
+      texts.some((text) =>
+        /^:warning: I could not post this in the thread of CR-\d+ in <#C0SALES>: the channel is archived/.test(text),
+      ),
+    ).toBe(true);
+    expect(
+      texts.some(
+        (text) =>
+          text.includes(`>:link: Payment link for CR-${request.number}`) && text.includes(stripe?.links[0]?.url ?? '?'),
+      ),
+    ).toBe(true);
+    expect(texts.some((text) => text.includes('I could not post the card') || text.includes('could not show'))).toBe(
+      true,
+    );
+  });
+
+  test('when the DM that tells about a refusal is refused too, then it stays dead and nothing loops', async () => {
+    const { app: t, slack: s } = await start();
+    s.breakChannel('C0SALES', 'channel_not_found');
+    s.breakChannel(REQUESTER, 'channel_not_found');
+    await t.postCommand({ text: 'new 50 USD Acme Corp' });
+    await eventually(async () => ((await outbox(t)).length === 2 ? true : undefined), 'the DM queued');
+    await settled(t);
+    expect((await outbox(t)).map((r) => [r.kind, r.status, r.last_error])).toEqual([
+      ['post_card', 'dead', 'channel_not_found'],
+      ['direct_message', 'dead', 'channel_not_found'],
+    ]);
+  });
+});

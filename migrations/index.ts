@@ -4,6 +4,7 @@ import { PaymentLinkAttempts1795238847700 } from './1795238847700-PaymentLinkAtt
 import { StripeEventInbox1795240742111 } from './1795240742111-StripeEventInbox.js';
 import { InboxBackoff1795400000000 } from './1795400000000-InboxBackoff.js';
 import { RequestFlags1795401000000 } from './1795401000000-RequestFlags.js';
+import { DeadLetterDiscard1795450000000 } from './1795450000000-DeadLetterDiscard.js';
 
 /** Every migration, oldest first. Imported explicitly so the same list runs from `src` (tsx, jest) and `dist`. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   StripeEventInbox1795240742111,
   InboxBackoff1795400000000,
   RequestFlags1795401000000,
+  DeadLetterDiscard1795450000000,
 ];

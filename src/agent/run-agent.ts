@@ -2,6 +2,7 @@ import { APICallError, generateText, isStepCount, type LanguageModel, type Model
 import type { Db } from '../db/sql.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { recordAgentRun } from '../persistence/agent-runs.js';
 import { findThreadRequests } from '../persistence/charge-requests.js';
 import {
@@ -24,6 +25,8 @@ export interface AgentDeps {
   readonly clock: Clock;
   readonly findCustomers?: (query: string) => Promise<CustomerMatch[]>;
   readonly logger: Logger;
+  /** Counts model calls and tokens for GET /metrics. */
+  readonly metrics?: Metrics;
   /** Whole-turn limit for the model, all steps included. */
   readonly timeoutMs?: number;
   /** Tokens of thread history sent back to the model. */
@@ -65,7 +68,7 @@ export async function runAgentTurn(
   const started = performance.now();
   const proposals: { requestId: string; created: boolean }[] = [];
   const scope = { teamId: turn.teamId, channelId: turn.channelId, threadTs: turn.threadTs };
-  const proposalDeps = { db: deps.db, policy: deps.policy, clock: deps.clock };
+  const proposalDeps = { db: deps.db, policy: deps.policy, clock: deps.clock, metrics: deps.metrics };
   const toProposal = (input: ProposeToolInput) => ({
     customerName: input.customer_name,
     customerEmail: input.customer_email || undefined,
@@ -124,6 +127,7 @@ export async function runAgentTurn(
   }
 
   const latencyMs = Math.round(performance.now() - started);
+  deps.metrics?.modelCall(outcome, { input: usage.inputTokens, output: usage.outputTokens });
   await recordMessageOnce(deps.db, thread, `reply:${turn.messageTs}`, {
     role: 'assistant',
     userId: null,

@@ -3,6 +3,7 @@ import Stripe from 'stripe';
 import type { Db } from '../db/sql.js';
 import { refuse } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { ingestStripeEvent } from '../persistence/stripe-events.js';
 import { isStripeEvent } from '../stripe/events.js';
 import { sendRefusal } from './server.js';
@@ -36,25 +37,34 @@ export function verifyStripeEvent(rawBody: Buffer, signature: string, secrets: r
  * unverified event is never stored); otherwise the verified event goes into the inbox (once per
  * event id) and Stripe gets its 200 at once. The inbox worker applies it.
  */
-export function mountStripeWebhook(app: Express, secrets: readonly string[], deps: { db: Db }, logger: Logger): void {
+export function mountStripeWebhook(
+  app: Express,
+  secrets: readonly string[],
+  deps: { db: Db; metrics: Metrics },
+  logger: Logger,
+): void {
   app.post('/stripe/webhook', express.raw({ type: '*/*', limit: WEBHOOK_BODY_LIMIT }), async (req, res) => {
     if (secrets.length === 0) {
+      deps.metrics.webhook('rejected');
       sendRefusal(res, refuse('webhooks_not_configured', 'Set STRIPE_WEBHOOK_SECRET to receive Stripe events.'), 503);
       return;
     }
     const signature = req.header('stripe-signature');
     if (!signature) {
+      deps.metrics.webhook('invalid_signature');
       sendRefusal(res, refuse('missing_signature', 'The Stripe-Signature header is missing.'), 400);
       return;
     }
     const body: unknown = req.body;
     const event = Buffer.isBuffer(body) ? verifyStripeEvent(body, signature, secrets) : undefined;
     if (!event) {
+      deps.metrics.webhook('invalid_signature');
       logger.warn({ ip: req.ip }, 'stripe webhook with an invalid or stale signature refused');
       sendRefusal(res, refuse('invalid_signature', 'The signature does not match, or it is stale.'), 400);
       return;
     }
     if (!isStripeEvent(event)) {
+      deps.metrics.webhook('rejected');
       logger.warn({ ip: req.ip }, 'signed stripe webhook body is not an event; refused');
       sendRefusal(res, refuse('invalid_event', 'The body is signed but is not a Stripe event.'), 400);
       return;
@@ -65,6 +75,7 @@ export function mountStripeWebhook(app: Express, secrets: readonly string[], dep
         type: event.type,
         payload: (body as Buffer).toString('utf8'),
       });
+      deps.metrics.webhook(fresh ? 'stored' : 'duplicate');
       res.json({ received: true, duplicate: !fresh });
     } catch (error) {
       logger.error(

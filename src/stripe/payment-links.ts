@@ -5,6 +5,8 @@ import { type Refusal, refuse } from '../errors.js';
 export interface CreatedLink {
   readonly id: string;
   readonly url: string;
+  /** Stripe answered with the link it had already made for this key (Idempotent-Replayed). */
+  readonly replayed: boolean;
 }
 
 /** What a Stripe failure means for us: `unavailable` (retry later) or `service_refused` (a person must fix it). */
@@ -55,7 +57,7 @@ export async function createPaymentLink(stripe: Stripe, request: ChargeRequest):
     },
     { idempotencyKey: paymentLinkIdempotencyKey(request) },
   );
-  return { id: link.id, url: link.url };
+  return { id: link.id, url: link.url, replayed: link.lastResponse?.headers?.['idempotent-replayed'] === 'true' };
 }
 
 /** Deactivates a link so nobody can pay it any more (cancel). Idempotent at Stripe. */

@@ -4,6 +4,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Policy } from '../domain/policy.js';
 import type { Result } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { StripeGateway } from '../stripe/gateway.js';
 
 /** The spending rules and the time zone their days and months are cut in (REPORT_TIMEZONE). */
@@ -23,6 +24,8 @@ export interface UseCaseDeps {
   readonly policy: PolicySettings;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Counts what happens (payment links, policy refusals) for GET /metrics; absent where nobody scrapes. */
+  readonly metrics?: Metrics;
 }
 
 /** The answer for the person who clicked: `message`, if present, is shown to them alone. */

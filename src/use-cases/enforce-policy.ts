@@ -10,6 +10,7 @@ import {
   type Violation,
 } from '../domain/policy.js';
 import { type Refusal, refuse } from '../errors.js';
+import type { Metrics } from '../metrics.js';
 import { countApprovals } from '../persistence/approvals.js';
 import { appendAudit } from '../persistence/audit.js';
 import { budgetUsage, lockBudgets, type UsageScope } from '../persistence/budget-usage.js';
@@ -51,6 +52,7 @@ export async function enforcePolicy(
   tx: Tx,
   settings: PolicySettings,
   check: PolicyCheck,
+  metrics?: Metrics,
 ): Promise<Refusal<'policy_refused'> | undefined> {
   const scope = usageScope(settings, check);
   await lockBudgets(tx, scope);
@@ -73,6 +75,7 @@ export async function enforcePolicy(
         channelId: check.channelId,
       },
     });
+    metrics?.policyRefused(violations.map((v) => v.rule));
     return policyRefusal(violations);
   }
   return undefined;

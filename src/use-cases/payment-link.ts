@@ -18,9 +18,10 @@ export async function issuePaymentLink(deps: UseCaseDeps, requestId: string): Pr
     await failLink(deps, request, 'Stripe is not configured: an admin must set STRIPE_SECRET_KEY, then press Retry.');
     return;
   }
-  let link: { id: string; url: string };
+  let link: { id: string; url: string; replayed: boolean };
   try {
     link = await deps.stripe.createPaymentLink(request);
+    deps.metrics?.paymentLink(link.replayed ? 'replayed' : 'created');
   } catch (error) {
     const failure = classifyStripeError(error);
     if (failure.code === 'unavailable') {
@@ -29,6 +30,7 @@ export async function issuePaymentLink(deps: UseCaseDeps, requestId: string): Pr
       return;
     }
     log.warn({ err: error }, 'payment link creation failed permanently');
+    deps.metrics?.paymentLink('failed');
     await failLink(deps, request, failure.message);
     return;
   }

@@ -40,7 +40,7 @@ export interface ProposalContext {
 
 export type ProposalResult = Result<{ request: ChargeRequest; created: boolean }>;
 
-type ProposeDeps = Pick<UseCaseDeps, 'db' | 'policy' | 'clock'>;
+type ProposeDeps = Pick<UseCaseDeps, 'db' | 'policy' | 'clock' | 'metrics'>;
 
 function validate(input: ProposalInput): Result<{ value: z.output<typeof proposalSchema>; money: Money }> {
   const parsed = proposalSchema.safeParse(input);
@@ -69,15 +69,20 @@ export async function proposeCharge(
   const { value, money } = checked;
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    const refused = await enforcePolicy(tx, deps.policy, {
-      stage: 'proposal',
-      actor: context.requesterId,
-      requesterId: context.requesterId,
-      channelId: context.channelId,
-      money,
-      createdAt: now,
-      now,
-    });
+    const refused = await enforcePolicy(
+      tx,
+      deps.policy,
+      {
+        stage: 'proposal',
+        actor: context.requesterId,
+        requesterId: context.requesterId,
+        channelId: context.channelId,
+        money,
+        createdAt: now,
+        now,
+      },
+      deps.metrics,
+    );
     if (refused) return refused;
     const created = await createChargeRequest(
       tx,
@@ -146,16 +151,21 @@ export async function reviseCharge(
     }
     const changes = describeChanges(locked, next);
     if (changes.length === 0) return { ok: true, request: locked, created: false };
-    const refused = await enforcePolicy(tx, deps.policy, {
-      stage: 'edit',
-      actor,
-      requesterId: locked.requesterId,
-      channelId: locked.channelId,
-      money,
-      requestId: locked.id,
-      createdAt: locked.createdAt,
-      now,
-    });
+    const refused = await enforcePolicy(
+      tx,
+      deps.policy,
+      {
+        stage: 'edit',
+        actor,
+        requesterId: locked.requesterId,
+        channelId: locked.channelId,
+        money,
+        requestId: locked.id,
+        createdAt: locked.createdAt,
+        now,
+      },
+      deps.metrics,
+    );
     if (refused) return refused;
     const moved = await transitionWithUpdates(
       tx,

@@ -61,9 +61,14 @@ describe('a mention in HTTP mode', () => {
       'card_ts stored',
     );
 
-    // The requester saw the bot working, and the marker went away with the answer.
-    expect(t.slack.callsOf('reactions.add')[0]?.args).toMatchObject({ name: 'eyes', timestamp: '1700000001.000100' });
-    await t.slack.waitForCall('reactions.remove');
+    // The requester saw Slack's "is thinking…" status in the thread, cleared with the answer.
+    expect(t.slack.callsOf('assistant.threads.setStatus')[0]?.args).toMatchObject({
+      channel_id: 'C0SALES',
+      thread_ts: '1700000001.000100',
+      status: 'is thinking…',
+    });
+    await t.slack.waitForCall('assistant.threads.setStatus', (c) => c.args.status === '');
+    expect(t.slack.callsOf('reactions.add')).toEqual([]);
 
     const [run] = await sql(t.databaseUrl, 'SELECT * FROM agent_runs');
     expect(run).toMatchObject({

@@ -10,6 +10,7 @@ import { editModal, rejectModal } from '../../blocks/modals.js';
 import type { SlackDeps } from '../../deps.js';
 import { publishHome } from '../../home.js';
 import { refusalText, SOMETHING_WENT_WRONG } from '../../refusals.js';
+import { registerDeadLetterActions } from './dead-letters.js';
 
 type Click = { requestId: string; version: number; userId: string };
 
@@ -69,4 +70,6 @@ export function registerActions(app: App, deps: SlackDeps): void {
     await app.client.views.open({ trigger_id: triggerId, view: editModal(allowed.request) });
     return { ok: true };
   });
+
+  registerDeadLetterActions(app, deps);
 }

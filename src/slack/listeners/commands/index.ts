@@ -7,6 +7,7 @@ import { refusalText, SOMETHING_WENT_WRONG } from '../../refusals.js';
 import { audit } from './audit.js';
 import { exportCsv } from './export.js';
 import { newCharge } from './new.js';
+import { ops } from './ops.js';
 import { pending } from './pending.js';
 import { policy } from './policy.js';
 import { reconcile } from './reconcile.js';
@@ -31,6 +32,7 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
   exportCsv,
   audit,
   reconcile,
+  ops,
 ];
 
 const BY_NAME = new Map(SUBCOMMANDS.map((s) => [s.name, s]));

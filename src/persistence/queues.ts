@@ -139,19 +139,22 @@ export async function reviveDeadLetter(db: Queryable, queue: QueueName, id: stri
   const rows =
     queue === 'outbox'
       ? await db.query<DeadRow>(
-          `WITH revived AS (
-             UPDATE slack_outbox SET status = 'pending', attempts = 0, next_attempt_at = now()
-             WHERE id = $1 AND status = 'dead' RETURNING *)
-           SELECT o.id, o.kind, r.id AS request_id, r.number, o.last_error, o.attempts, o.created_at AS queued_at,
+          `WITH dead AS (SELECT id, attempts FROM slack_outbox WHERE id = $1 AND status = 'dead' FOR UPDATE),
+           revived AS (
+             UPDATE slack_outbox o SET status = 'pending', attempts = 0, next_attempt_at = now()
+             FROM dead WHERE o.id = dead.id AND o.status = 'dead' RETURNING o.*, dead.attempts AS attempts_used)
+           SELECT o.id, o.kind, r.id AS request_id, r.number, o.last_error, o.attempts_used AS attempts,
+             o.created_at AS queued_at,
              pg_notify($2, '') AS notified
            FROM revived o LEFT JOIN charge_requests r ON r.id::text = o.payload ->> 'requestId'`,
           [outboxId(id), OUTBOX_CHANNEL],
         )
       : await db.query<DeadRow>(
-          `WITH revived AS (
-             UPDATE stripe_events SET status = 'pending', attempts = 0, next_attempt_at = now()
-             WHERE id = $1 AND status = 'dead' RETURNING *)
-           SELECT e.id, e.type AS kind, r.id AS request_id, r.number, e.last_error, e.attempts,
+          `WITH dead AS (SELECT id, attempts FROM stripe_events WHERE id = $1 AND status = 'dead' FOR UPDATE),
+           revived AS (
+             UPDATE stripe_events e SET status = 'pending', attempts = 0, next_attempt_at = now()
+             FROM dead WHERE e.id = dead.id AND e.status = 'dead' RETURNING e.*, dead.attempts AS attempts_used)
+           SELECT e.id, e.type AS kind, r.id AS request_id, r.number, e.last_error, e.attempts_used AS attempts,
              e.received_at AS queued_at, pg_notify($2, '') AS notified
            FROM revived e LEFT JOIN charge_requests r ON r.id = ${EVENT_REQUEST}`,
           [id, INBOX_CHANNEL],

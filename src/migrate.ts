@@ -17,6 +17,8 @@ try {
   await database.close();
   if (!ready) throw new Error('migrations ran, but the schema is still not current');
   logger.info('database schema is current');
+  // Explicitly, as main.ts does: the embedded database's exit hook must not run on a natural exit.
+  process.exit(0);
 } catch (error) {
   logger.fatal({ err: error }, 'migrations failed');
   process.exit(1);

@@ -94,12 +94,12 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     const slack = config.role === 'worker' ? undefined : startWeb(core, http);
     if (config.role !== 'web') startWorker(core, database.url, options, stoppers);
     finishHttpApp(http, logger);
+    // Stopping runs backwards: the server stops accepting, then Slack's in-flight work finishes, then
+    // the workers and the database stop.
+    if (slack) stoppers.push(() => slack.stop());
     const server = await listen(http, config.port);
     stoppers.push(() => closeServer(server, config.shutdownTimeoutMs, logger));
-    if (slack) {
-      await slack.start();
-      stoppers.push(() => slack.stop());
-    }
+    await slack?.start();
     const port = (server.address() as { port: number }).port;
     const refused = await checkCredentials(core);
     logSummary(core, { port, slack, refused });

@@ -99,6 +99,18 @@ export function createSlackApp(config: Config, http: Express, deps: SlackDeps, l
     deferInitialization: true,
     clientOptions: { ...clientOptions(config), retryConfig: { retries: 2 } },
   });
+  // Listeners run on after Slack has its acknowledgement (processBeforeResponse: false), beyond the
+  // HTTP request: stop() waits for them, so none is cut off mid-work or outlives the database.
+  const inflight = new Set<Promise<void>>();
+  app.use(async ({ next }) => {
+    const work = next();
+    inflight.add(work);
+    try {
+      await work;
+    } finally {
+      inflight.delete(work);
+    }
+  });
   registerEvents(app, deps);
   registerCommands(app, deps);
   registerActions(app, deps);
@@ -107,15 +119,18 @@ export function createSlackApp(config: Config, http: Express, deps: SlackDeps, l
     logger.error({ err: error }, 'slack listener failed');
   });
 
+  let started = false;
   return {
     mode: socket ? 'socket' : 'http',
     async start() {
       await app.init();
       if (socket) await app.start();
+      started = true;
       logger.info({ mode: socket ? 'socket' : 'http' }, 'slack app ready');
     },
     async stop() {
-      if (socket) await app.stop();
+      if (socket && started) await app.stop();
+      await Promise.allSettled([...inflight]);
     },
   };
 }

@@ -61,21 +61,16 @@ export async function approveCharge(deps: UseCaseDeps, click: DecisionClick): Pr
     if (!checked.ok) return checked;
     const { request } = checked;
     const money = moneyOf(request);
-    const refused = await enforcePolicy(
-      tx,
-      deps.policy,
-      {
-        stage: 'approval',
-        actor: click.userId,
-        requesterId: request.requesterId,
-        channelId: request.channelId,
-        money,
-        requestId: request.id,
-        createdAt: request.createdAt,
-        now,
-      },
-      deps.metrics,
-    );
+    const refused = await enforcePolicy(tx, deps, {
+      stage: 'approval',
+      actor: click.userId,
+      requesterId: request.requesterId,
+      channelId: request.channelId,
+      money,
+      requestId: request.id,
+      createdAt: request.createdAt,
+      now,
+    });
     if (refused) return refuse('policy_refused', `Not approved: ${refused.message} Nothing was changed.`);
     // Above the two-approver threshold the requester never counts, even where self-approval is allowed.
     const required = approvalsRequired(deps.policy.rules, money);

@@ -69,20 +69,15 @@ export async function proposeCharge(
   const { value, money } = checked;
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    const refused = await enforcePolicy(
-      tx,
-      deps.policy,
-      {
-        stage: 'proposal',
-        actor: context.requesterId,
-        requesterId: context.requesterId,
-        channelId: context.channelId,
-        money,
-        createdAt: now,
-        now,
-      },
-      deps.metrics,
-    );
+    const refused = await enforcePolicy(tx, deps, {
+      stage: 'proposal',
+      actor: context.requesterId,
+      requesterId: context.requesterId,
+      channelId: context.channelId,
+      money,
+      createdAt: now,
+      now,
+    });
     if (refused) return refused;
     const created = await createChargeRequest(
       tx,
@@ -151,21 +146,16 @@ export async function reviseCharge(
     }
     const changes = describeChanges(locked, next);
     if (changes.length === 0) return { ok: true, request: locked, created: false };
-    const refused = await enforcePolicy(
-      tx,
-      deps.policy,
-      {
-        stage: 'edit',
-        actor,
-        requesterId: locked.requesterId,
-        channelId: locked.channelId,
-        money,
-        requestId: locked.id,
-        createdAt: locked.createdAt,
-        now,
-      },
-      deps.metrics,
-    );
+    const refused = await enforcePolicy(tx, deps, {
+      stage: 'edit',
+      actor,
+      requesterId: locked.requesterId,
+      channelId: locked.channelId,
+      money,
+      requestId: locked.id,
+      createdAt: locked.createdAt,
+      now,
+    });
     if (refused) return refused;
     const moved = await transitionWithUpdates(
       tx,

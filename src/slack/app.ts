@@ -130,7 +130,17 @@ export function createSlackApp(config: Config, http: Express, deps: SlackDeps, l
     },
     async stop() {
       if (socket && started) await app.stop();
-      await Promise.allSettled([...inflight]);
+      // Bounded like the HTTP server's grace period: work that hangs past it is abandoned, as in a crash.
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          if (inflight.size > 0)
+            logger.warn({ inflight: inflight.size }, 'shutdown timeout reached; abandoning Slack work');
+          resolve();
+        }, config.shutdownTimeoutMs);
+      });
+      await Promise.race([Promise.allSettled([...inflight]), graceOver]);
+      clearTimeout(timer);
     },
   };
 }

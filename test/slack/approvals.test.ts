@@ -321,7 +321,8 @@ describe('Stripe failures, crashes and cancellation', () => {
   });
 
   test('when the app dies between the Stripe call and the database write, then a restarted app records the same link', async () => {
-    const app = await start();
+    // Dies: shutdown gives the click still waiting for Stripe no grace.
+    const app = await start({ env: { SHUTDOWN_TIMEOUT_MS: '100' } });
     const request = await propose(app);
     stripe?.holdCreateResponses();
     await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);

@@ -8,6 +8,7 @@ import { LinkRecovery1795410000000 } from './1795410000000-LinkRecovery.js';
 import { AgentTrust1795420000000 } from './1795420000000-AgentTrust.js';
 import { CardStoryAndDelegation1795430000000 } from './1795430000000-CardStoryAndDelegation.js';
 import { ApprovalWorkflow1795440000000 } from './1795440000000-ApprovalWorkflow.js';
+import { DeadLetterDiscard1795450000000 } from './1795450000000-DeadLetterDiscard.js';
 
 /** Every migration, oldest first. Imported explicitly so the same list runs from `src` (tsx, jest) and `dist`. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   AgentTrust1795420000000,
   CardStoryAndDelegation1795430000000,
   ApprovalWorkflow1795440000000,
+  DeadLetterDiscard1795450000000,
 ];

@@ -1,28 +1,36 @@
 import type { Server } from 'node:http';
-import { createLanguageModel } from './agent/model.js';
+import type { WebClient } from '@slack/web-api';
+import type { LanguageModel } from 'ai';
+import type { Express } from 'express';
+import type Stripe from 'stripe';
+import { checkModelAccess, createLanguageModel } from './agent/model.js';
 import { type Config, missingFor } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { listenForNotifications } from './db/notifications.js';
+import type { Db } from './db/sql.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { checkIntervalMs } from './domain/duration.js';
 import { createHttpApp, finishHttpApp } from './http/server.js';
 import { mountStripeWebhook } from './http/stripe-webhook.js';
-import { createInbox, startInboxWorker } from './inbox/worker.js';
-import { createInFlight } from './jobs/in-flight.js';
+import { createInbox, type Inbox, startInboxWorker } from './inbox/worker.js';
+import { createInFlight, type InFlight } from './jobs/in-flight.js';
 import { startPeriodic } from './jobs/periodic.js';
 import type { WorkerLoop } from './jobs/worker-loop.js';
 import type { Logger } from './logger.js';
+import { createMetrics, type MetricsRegistry } from './metrics.js';
 import { startOutboxWorker } from './outbox/worker.js';
 import { INBOX_CHANNEL, OUTBOX_CHANNEL } from './persistence/channels.js';
-import { createSlackApp, createSlackClient } from './slack/app.js';
+import { readOperationsSnapshot } from './persistence/queues.js';
+import { createSlackApp, createSlackClient, type SlackRuntime, verifySlackToken } from './slack/app.js';
 import { createApproverDms } from './slack/approver-dms.js';
 import { createApproverDirectory } from './slack/approvers.js';
 import { createSlackDelivery } from './slack/deliver.js';
 import { checkStripeAccess, createStripeClient, isTestMode } from './stripe/client.js';
-import { createStripeGateway } from './stripe/gateway.js';
+import { createStripeGateway, type StripeGateway } from './stripe/gateway.js';
 import { announceLinkDelays } from './use-cases/announce-link-delays.js';
-import type { UseCaseDeps } from './use-cases/deps.js';
+import type { PolicySettings, UseCaseDeps } from './use-cases/deps.js';
 import { sweepApprovedRequests } from './use-cases/payment-link.js';
+import { applyQueueRetention, retentionCheckMs } from './use-cases/queue-retention.js';
 import { reconcilePayments } from './use-cases/reconcile-payments.js';
 import { applyStripeEvent } from './use-cases/record-payment-event.js';
 import { runWorkflowTimers, type WorkflowTick, type WorkflowTimers } from './use-cases/workflow-timers.js';
@@ -34,8 +42,8 @@ export interface RunningApp {
   idle(): Promise<void>;
   /**
    * One run of the reminders, escalation and expiry (as the periodic job runs it, on one instance at a
-   * time): undefined when another instance is running it, or Slack is not configured. Tests call it
-   * after moving the clock.
+   * time): undefined when another instance is running it, or this instance runs no worker or no Slack.
+   * Tests call it after moving the clock.
    */
   runWorkflowTimers(): Promise<WorkflowTick | undefined>;
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then stops the rest. */
@@ -52,191 +60,80 @@ export interface AppOptions {
   readonly inboxPollMs?: number;
   /** How often late payment links are looked for (default: checkIntervalMs of LINK_DELAY_ALERT). */
   readonly linkDelayCheckMs?: number;
-  /** Where "now" comes from (tests move it). */
-  readonly clock?: Clock;
   /** How often reminders, escalation and expiry look for due work (default: from the durations, at most 30 s). */
   readonly workflowCheckMs?: number;
+  /** Where "now" comes from (tests move it). */
+  readonly clock?: Clock;
 }
 
-/** Wires the parts together and starts listening. Parts stop in the reverse order they started. */
+/**
+ * What both roles share: the database, the outside services (each undefined when not configured),
+ * the use cases' dependencies (when Slack is configured) and the metrics.
+ */
+interface Core {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly metrics: MetricsRegistry;
+  readonly slackClient: WebClient | undefined;
+  readonly stripeClient: Stripe | undefined;
+  readonly stripe: StripeGateway | undefined;
+  readonly model: LanguageModel | undefined;
+  readonly policy: PolicySettings;
+  readonly useCases: UseCaseDeps | undefined;
+  readonly inbox: Inbox;
+  readonly reconcile: (() => ReturnType<typeof reconcilePayments>) | undefined;
+  /** Slack listener work acknowledged but not finished: shutdown waits for it. */
+  readonly inFlight: InFlight;
+}
+
+/** Things to stop, in the reverse order they started. */
+type Stoppers = (() => Promise<void>)[];
+
+/**
+ * Wires the parts for the configured ROLE and starts listening: `web` serves HTTP and Slack and only
+ * records and enqueues; `worker` delivers the outbox, applies the inbox and runs the timed jobs;
+ * `all` is both. Every role serves /healthz, /readyz and /metrics on PORT.
+ */
 export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningApp> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }, logger);
-  const { db } = database;
-  const inFlight = createInFlight();
-  // Stopped in reverse order. Last of all, before the database closes: work already acknowledged to
-  // Slack (an agent turn, a click) may finish, up to the shutdown timeout.
-  const stoppers: (() => Promise<void>)[] = [() => database.close(), () => inFlight.idle(config.shutdownTimeoutMs)];
+  const stoppers: Stoppers = [() => database.close()];
   const stopAll = async () => {
     for (const stop of [...stoppers].reverse()) await stop();
   };
   try {
-    const http = createHttpApp({ logger, isReady: () => database.isReady() });
-    const model = createLanguageModel(config.openai);
-    const stripeClient = createStripeClient(config.stripe);
-    const stripe = stripeClient ? createStripeGateway(stripeClient) : undefined;
-    const clock = options.clock ?? systemClock;
-    reportMissingFeatures(config, logger);
-
-    // Workers are woken by NOTIFY from any instance's commit; polling is the safety net.
-    const workers = new Map<string, WorkerLoop>();
-    const listener = listenForNotifications(
-      database.url,
-      [OUTBOX_CHANNEL, INBOX_CHANNEL],
-      (channel) => workers.get(channel)?.wake(),
+    const core = await createCore(config, logger, database.db, options);
+    const http = createHttpApp({
       logger,
-    );
-    stoppers.push(() => listener.close());
-
-    const inbox = createInbox({ db, apply: (tx, event) => applyStripeEvent(tx, stripe, event), logger });
-    const inboxWorker = startInboxWorker(inbox, { logger, pollMs: options.inboxPollMs });
-    workers.set(INBOX_CHANNEL, inboxWorker);
-    stoppers.push(() => inboxWorker.stop());
-    const reconcile = stripe ? () => reconcilePayments({ db, logger, stripe, inbox }) : undefined;
-
-    let slack: ReturnType<typeof createSlackApp> | undefined;
-    let workflowTick: (() => Promise<WorkflowTick | undefined>) | undefined;
-    if (missingFor(config, 'slack').length === 0) {
-      const slackClient = createSlackClient(config, logger);
-      const policy = { rules: config.policy, timezone: config.reports.timezone };
-      const { workflow } = config;
-      const approvers = createApproverDirectory({
-        userIds: config.people.approverUserIds,
-        usergroupId: config.people.approverUsergroupId,
-        escalation: { userIds: workflow.escalationUserIds, usergroupId: workflow.escalationUsergroupId },
-        client: slackClient,
-        logger,
-      });
-      const outbox = startOutboxWorker({
-        db,
-        deliver: createSlackDelivery({
-          client: slackClient,
-          db,
-          clock,
-          testMode: isTestMode(config.stripe),
-          financeChannelId: workflow.notify === 'dm' ? undefined : config.financeChannelId,
-          policy,
-          approverDms: createApproverDms({
-            client: slackClient,
-            db,
-            approvers,
-            notifyApprovers: workflow.notify !== 'channel',
-            logger,
-          }),
-          timezone: config.reports.timezone,
-        }),
-        logger,
-        pollMs: options.outboxPollMs,
-      });
-      workers.set(OUTBOX_CHANNEL, outbox);
-      stoppers.push(() => outbox.stop());
-      const useCases: UseCaseDeps = {
-        db,
-        stripe,
-        approvers,
-        allowSelfApproval: config.people.allowSelfApproval,
-        policy,
-        clock,
-        logger,
-        trust: config.trust,
-      };
-      slack = createSlackApp(
-        config,
-        http,
-        {
-          useCases,
-          agent: {
-            db,
-            model,
-            modelId: config.openai.model,
-            policy,
-            clock,
-            trust: config.trust,
-            findCustomers: stripe ? (query) => stripe.searchCustomers(query) : undefined,
-            logger,
-          },
-          admin: {
-            adminUserIds: config.people.adminUserIds,
-            reconcile,
-            timezone: config.reports.timezone,
-            prices: {
-              inputPerMTokUsd: config.reports.inputPricePerMTokUsd,
-              outputPerMTokUsd: config.reports.outputPricePerMTokUsd,
-            },
-          },
-          logger,
-        },
-        logger,
-        inFlight,
-      );
-      const sweep = startPeriodic(
-        'payment-link-sweep',
-        options.linkSweepMs ?? 15_000,
-        () => sweepApprovedRequests(useCases, options.linkSweepAfterSeconds),
-        logger,
-      );
-      stoppers.push(() => sweep.stop());
-
-      // Reminders, escalation and expiry: one instance at a time (the database also keeps each step to once).
-      const timers = workflowTimers(config);
-      const runTimers = () => runWorkflowTimers(useCases, timers);
-      const singleton = { db, lockKey: 'countersign:workflow-timers' };
-      workflowTick = async () => {
-        const run = await db.withSessionLock(singleton.lockKey, runTimers);
-        return run.ran ? run.value : undefined;
-      };
-      const workflowJob = startPeriodic(
-        'workflow-timers',
-        options.workflowCheckMs ??
-          checkIntervalMs([
-            timers.remindAfterMs,
-            timers.escalateAfterMs ?? 0,
-            timers.requestExpiresAfterMs ?? 0,
-            timers.linkExpiresAfterMs,
-          ]),
-        runTimers,
-        logger,
-        { singleton },
-      );
-      stoppers.push(() => workflowJob.stop());
-      const delays = startPeriodic(
-        'link-delay-alerts',
-        options.linkDelayCheckMs ?? checkIntervalMs([config.linkDelayAlertMs]),
-        () => announceLinkDelays(useCases, config.linkDelayAlertMs),
-        logger,
-        { singleton: { db, lockKey: 'countersign:link-delay-alerts' } },
-      );
-      stoppers.push(() => delays.stop());
-    }
-    if (reconcile && config.reconcileIntervalMs > 0) {
-      const job = startPeriodic('reconcile-payments', config.reconcileIntervalMs, reconcile, logger, {
-        singleton: { db, lockKey: 'countersign:reconcile-payments' },
-      });
-      stoppers.push(() => job.stop());
-    }
-
-    mountStripeWebhook(http, config.stripe.webhookSecrets, { db }, logger);
+      isReady: () => database.isReady(),
+      metrics: core.metrics,
+      metricsToken: config.metricsToken,
+    });
+    const slack = config.role === 'worker' ? undefined : startWeb(core, http);
+    const workflowTick = config.role !== 'web' ? startWorker(core, database.url, options, stoppers) : undefined;
     finishHttpApp(http, logger);
+    // Stopping runs backwards: the server stops accepting, then Slack's in-flight work finishes (up to
+    // the shutdown timeout), then the workers and the database stop.
+    stoppers.push(async () => {
+      await core.inFlight.idle(config.shutdownTimeoutMs);
+      // Work that hangs past the grace period is abandoned, as in a crash; its transaction rolls back.
+      if (core.inFlight.size > 0)
+        logger.warn({ inFlight: core.inFlight.size }, 'shutdown timeout reached; abandoning Slack work');
+    });
+    if (slack) stoppers.push(() => slack.stop());
     const server = await listen(http, config.port);
     stoppers.push(() => closeServer(server, config.shutdownTimeoutMs, logger));
-    if (slack) {
-      const running = slack;
-      await running.start();
-      stoppers.push(() => running.stop());
-    }
-    if (stripeClient) {
-      for (const problem of await checkStripeAccess(stripeClient)) logger.error({ problem }, 'Stripe key problem');
-    }
+    await slack?.start();
     const port = (server.address() as { port: number }).port;
-    logger.info(
-      { port, slack: slack?.mode ?? 'off', model: model ? config.openai.model : 'off' },
-      'countersign is listening',
-    );
+    const refused = await checkCredentials(core);
+    logSummary(core, { port, slack, refused });
 
     let stopping: Promise<void> | undefined;
     return {
       port,
       database,
-      idle: () => inFlight.idle(),
+      idle: () => core.inFlight.idle(),
       runWorkflowTimers: async () => workflowTick?.(),
       stop: () => {
         stopping ??= stopAll();
@@ -247,6 +144,199 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     await stopAll();
     throw error;
   }
+}
+
+async function createCore(config: Config, logger: Logger, db: Db, options: AppOptions): Promise<Core> {
+  const clock = options.clock ?? systemClock;
+  const metrics = createMetrics({
+    readSnapshot: () => readOperationsSnapshot(db),
+    onSnapshotError: (error) => logger.warn({ err: error }, 'metrics could not read the queues'),
+  });
+  const stripeClient = createStripeClient(config.stripe);
+  const stripe = stripeClient ? createStripeGateway(stripeClient) : undefined;
+  const policy = { rules: config.policy, timezone: config.reports.timezone };
+  const { workflow } = config;
+  let slackClient: WebClient | undefined;
+  if (missingFor(config, 'slack').length === 0) {
+    slackClient = createSlackClient(config, logger);
+    // A wrong token stops startup with one line naming the variable, whichever role this is.
+    await verifySlackToken(slackClient);
+  }
+  const useCases: UseCaseDeps | undefined = slackClient && {
+    db,
+    stripe,
+    approvers: createApproverDirectory({
+      userIds: config.people.approverUserIds,
+      usergroupId: config.people.approverUsergroupId,
+      escalation: { userIds: workflow.escalationUserIds, usergroupId: workflow.escalationUsergroupId },
+      client: slackClient,
+      logger,
+    }),
+    allowSelfApproval: config.people.allowSelfApproval,
+    policy,
+    clock,
+    logger,
+    metrics,
+    trust: config.trust,
+  };
+  const inbox = createInbox({ db, apply: (tx, event) => applyStripeEvent(tx, stripe, event), logger });
+  return {
+    config,
+    logger,
+    db,
+    clock,
+    metrics,
+    slackClient,
+    stripeClient,
+    stripe,
+    model: createLanguageModel(config.openai),
+    policy,
+    useCases,
+    inbox,
+    reconcile: stripe ? () => reconcilePayments({ db, logger, stripe, inbox }) : undefined,
+    inFlight: createInFlight(),
+  };
+}
+
+/**
+ * The web role: Slack (HTTP or Socket Mode) and the Stripe webhook. It records and enqueues only:
+ * the outbox and inbox rows it writes wake the workers through NOTIFY, wherever they run.
+ */
+function startWeb(core: Core, http: Express): SlackRuntime | undefined {
+  const { config, logger, db, useCases, stripe } = core;
+  mountStripeWebhook(http, config.stripe.webhookSecrets, { db, metrics: core.metrics }, logger);
+  if (!useCases) return undefined;
+  return createSlackApp(
+    config,
+    http,
+    {
+      useCases,
+      agent: {
+        db,
+        model: core.model,
+        modelId: config.openai.model,
+        policy: core.policy,
+        clock: core.clock,
+        trust: config.trust,
+        findCustomers: stripe ? (query) => stripe.searchCustomers(query) : undefined,
+        logger,
+        metrics: core.metrics,
+      },
+      admin: {
+        adminUserIds: config.people.adminUserIds,
+        // On demand, from an admin: it applies what it finds through the inbox's idempotent path.
+        reconcile: core.reconcile,
+        timezone: config.reports.timezone,
+        prices: {
+          inputPerMTokUsd: config.reports.inputPricePerMTokUsd,
+          outputPerMTokUsd: config.reports.outputPricePerMTokUsd,
+        },
+      },
+      logger,
+    },
+    logger,
+    core.inFlight,
+  );
+}
+
+/**
+ * The worker role: the queue workers (woken by NOTIFY from any instance's commit, polling as the
+ * safety net) and the timed jobs. Singleton jobs take an advisory lock, so one instance runs each.
+ * Returns one run of the workflow timers, for tests that move the clock.
+ */
+function startWorker(
+  core: Core,
+  databaseUrl: string,
+  options: AppOptions,
+  stoppers: Stoppers,
+): (() => Promise<WorkflowTick | undefined>) | undefined {
+  const { config, logger, db, useCases } = core;
+  const workers = new Map<string, WorkerLoop>();
+  const listener = listenForNotifications(
+    databaseUrl,
+    [OUTBOX_CHANNEL, INBOX_CHANNEL],
+    (channel) => workers.get(channel)?.wake(),
+    logger,
+  );
+  stoppers.push(() => listener.close());
+  const run = (channel: string, worker: WorkerLoop) => {
+    workers.set(channel, worker);
+    stoppers.push(() => worker.stop());
+  };
+  const every = (...job: Parameters<typeof startPeriodic>) => {
+    const started = startPeriodic(...job);
+    stoppers.push(() => started.stop());
+  };
+  const singleton = (name: string) => ({ singleton: { db, lockKey: `countersign:${name}` } });
+
+  run(INBOX_CHANNEL, startInboxWorker(core.inbox, { logger, pollMs: options.inboxPollMs }));
+  let workflowTick: (() => Promise<WorkflowTick | undefined>) | undefined;
+  if (core.slackClient && useCases) {
+    const { workflow } = config;
+    const deliver = createSlackDelivery({
+      client: core.slackClient,
+      db,
+      clock: core.clock,
+      testMode: isTestMode(config.stripe),
+      financeChannelId: workflow.notify === 'dm' ? undefined : config.financeChannelId,
+      policy: core.policy,
+      approverDms: createApproverDms({
+        client: core.slackClient,
+        db,
+        approvers: useCases.approvers,
+        notifyApprovers: workflow.notify !== 'channel',
+        logger,
+      }),
+      timezone: config.reports.timezone,
+    });
+    run(OUTBOX_CHANNEL, startOutboxWorker({ db, deliver, logger, pollMs: options.outboxPollMs }));
+    // Safe on every worker at once: Stripe's idempotency key and the compare-and-set make one link.
+    every(
+      'payment-link-sweep',
+      options.linkSweepMs ?? 15_000,
+      () => sweepApprovedRequests(useCases, options.linkSweepAfterSeconds),
+      logger,
+    );
+    // Reminders, escalation and expiry: one instance at a time (the database also keeps each step to once).
+    const timers = workflowTimers(config);
+    const runTimers = () => runWorkflowTimers(useCases, timers);
+    const timersLock = singleton('workflow-timers');
+    workflowTick = async () => {
+      const run = await db.withSessionLock(timersLock.singleton.lockKey, runTimers);
+      return run.ran ? run.value : undefined;
+    };
+    every(
+      'workflow-timers',
+      options.workflowCheckMs ??
+        checkIntervalMs([
+          timers.remindAfterMs,
+          timers.escalateAfterMs ?? 0,
+          timers.requestExpiresAfterMs ?? 0,
+          timers.linkExpiresAfterMs,
+        ]),
+      runTimers,
+      logger,
+      timersLock,
+    );
+    every(
+      'link-delay-alerts',
+      options.linkDelayCheckMs ?? checkIntervalMs([config.linkDelayAlertMs]),
+      () => announceLinkDelays(useCases, config.linkDelayAlertMs),
+      logger,
+      singleton('link-delay-alerts'),
+    );
+  }
+  if (core.reconcile && config.reconcileIntervalMs > 0) {
+    every('reconcile-payments', config.reconcileIntervalMs, core.reconcile, logger, singleton('reconcile-payments'));
+  }
+  every(
+    'queue-retention',
+    retentionCheckMs(config.queueRetentionMs),
+    () => applyQueueRetention({ db, clock: core.clock, logger }, config.queueRetentionMs),
+    logger,
+    singleton('queue-retention'),
+  );
+  return workflowTick;
 }
 
 /** The workflow's durations; escalation only when someone is named to escalate to. */
@@ -262,21 +352,65 @@ function workflowTimers(config: Config): WorkflowTimers {
   };
 }
 
-/** Names, once at startup, the variables each missing feature needs. */
-function reportMissingFeatures(config: Config, logger: Logger): void {
-  const notes: Record<string, string> = {
-    slack: 'Slack is off: nobody can reach Countersign in Slack',
-    model: 'no AI model: mentions get a notice; /charges new still works',
-    stripe: 'Stripe is off: approved requests cannot get payment links',
-    stripe_webhooks: 'Stripe webhooks are off: POST /stripe/webhook answers 503',
-  };
-  for (const [feature, note] of Object.entries(notes)) {
-    const missing = missingFor(config, feature as Parameters<typeof missingFor>[1]);
-    if (missing.length > 0) logger.warn({ missing }, note);
-  }
+/**
+ * Credentials Slack already accepted (verifySlackToken); Stripe's and the model's are checked here.
+ * A refusal is one line naming the variable and the fix; the feature stays on so a fixed key
+ * (a granted permission) works without a restart.
+ */
+async function checkCredentials(core: Core): Promise<string[]> {
+  const { logger } = core;
+  const [stripeProblems, modelProblem] = await Promise.all([
+    core.stripeClient ? checkStripeAccess(core.stripeClient) : [],
+    core.model ? checkModelAccess(core.config.openai) : undefined,
+  ]);
+  for (const problem of stripeProblems) logger.error(problem);
+  if (modelProblem) logger.error(modelProblem);
+  return [
+    ...(stripeProblems.some((p) => p.includes('rejected')) ? ['stripe'] : []),
+    ...(modelProblem ? ['model'] : []),
+  ];
 }
 
-function listen(app: ReturnType<typeof createHttpApp>, port: number): Promise<Server> {
+/** One line at startup: what is on and off, and the next step. */
+function logSummary(core: Core, state: { port: number; slack: SlackRuntime | undefined; refused: string[] }): void {
+  const { config } = core;
+  const web = config.role !== 'worker';
+  const worker = config.role !== 'web';
+  const refusedOr = (feature: string, on: string) => (state.refused.includes(feature) ? 'key refused' : on);
+  const parts = {
+    role: config.role,
+    slack: state.slack?.mode ?? (core.slackClient ? 'deliveries only' : 'off'),
+    model: core.model ? refusedOr('model', config.openai.model) : 'off',
+    stripe: core.stripe ? refusedOr('stripe', isTestMode(config.stripe) ? 'test mode' : 'live') : 'off',
+    webhooks: web ? (config.stripe.webhookSecrets.length > 0 ? 'on' : 'off') : 'served by web',
+    queues: worker ? 'delivered here' : 'left to a worker',
+    metrics: config.metricsToken ? 'bearer token' : 'open',
+  };
+  const next = nextStep(config, core, state.refused);
+  const line = Object.entries(parts)
+    .map(([name, value]) => `${name} ${value}`)
+    .join(' · ');
+  core.logger.info({ port: state.port, ...parts, next }, `countersign ready on :${state.port}: ${line}. Next: ${next}`);
+}
+
+function nextStep(config: Config, core: Core, refused: readonly string[]): string {
+  const web = config.role !== 'worker';
+  if (!core.slackClient) {
+    return 'set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode); README "Slack setup" shows how';
+  }
+  if (refused.length > 0) return `fix the ${refused.join(' and ')} key named above`;
+  if (!core.stripe) return 'set STRIPE_SECRET_KEY so approved requests get payment links';
+  if (web && config.stripe.webhookSecrets.length === 0) {
+    return 'set STRIPE_WEBHOOK_SECRET (`stripe listen` prints one) so payments are recorded';
+  }
+  if (config.role === 'web')
+    return 'run a worker (ROLE=worker) on the same database: it delivers what this instance queues';
+  if (config.role === 'worker') return 'serve Slack and webhooks from ROLE=web instances on the same database';
+  if (!core.model) return 'mention the bot or use /charges new; set OPENAI_API_KEY so people can ask in words';
+  return 'invite the bot to a channel and mention it: "@Countersign charge Acme $1,200 for the workshop"';
+}
+
+function listen(app: Express, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port);
     server.once('listening', () => resolve(server));

@@ -18,6 +18,7 @@ export const SECRET_VARIABLES = [
   'OPENAI_API_KEY',
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
+  'METRICS_TOKEN',
 ] as const;
 
 const SECRET_SET: ReadonlySet<string> = new Set(SECRET_VARIABLES);
@@ -66,6 +67,10 @@ const optionalDurationVar = () =>
     .optional()
     .transform((text, ctx) => (text === undefined ? undefined : toMs({})(text, ctx)));
 
+/** all: one process does everything; web: HTTP and Slack, records and enqueues; worker: queues and jobs. */
+export const ROLES = ['all', 'web', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids look like U0123ABCD');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -73,6 +78,10 @@ const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_FORMAT: z.enum(['pretty', 'json'], { error: 'must be "pretty" or "json"' }).optional(),
+    ROLE: z.enum(ROLES, { error: 'must be "all", "web" or "worker"' }).default('all'),
+    METRICS_TOKEN: z.string().min(1).optional(),
+    QUEUE_RETENTION: durationVar('30d'),
     PORT: z.coerce
       .number({ error: 'must be a port number' })
       .int('must be a whole number')
@@ -214,6 +223,13 @@ type Env = z.infer<typeof schema>;
 export interface Config {
   readonly env: Env['NODE_ENV'];
   readonly logLevel: Env['LOG_LEVEL'];
+  /** LOG_FORMAT when set; otherwise main.ts chooses (pretty on a terminal in development, else JSON). */
+  readonly logFormat: Env['LOG_FORMAT'];
+  readonly role: Role;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  readonly metricsToken: string | undefined;
+  /** Delivered and processed queue rows older than this are deleted (ms). */
+  readonly queueRetentionMs: number;
   readonly port: number;
   /** Unset: an embedded PostgreSQL is started with its data under `dataDir`. */
   readonly databaseUrl: string | undefined;
@@ -321,6 +337,10 @@ export function loadConfig(raw: Record<string, string | undefined>): Config {
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    role: e.ROLE,
+    metricsToken: e.METRICS_TOKEN,
+    queueRetentionMs: e.QUEUE_RETENTION,
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,

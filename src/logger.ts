@@ -1,6 +1,22 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
+
+/** `pretty`: coloured, one line per event, for a person at a terminal. `json`: one JSON object per line. */
+export type LogFormat = 'pretty' | 'json';
+
+/**
+ * LOG_FORMAT when set; otherwise pretty on a terminal in development, and JSON everywhere else
+ * (production, tests, pipes, log collectors).
+ */
+export function chooseLogFormat(options: {
+  readonly configured: LogFormat | undefined;
+  readonly env: string;
+  readonly isTTY: boolean;
+}): LogFormat {
+  return options.configured ?? (options.isTTY && options.env === 'development' ? 'pretty' : 'json');
+}
 
 const REDACTED = '[redacted]';
 
@@ -42,10 +58,26 @@ export interface LoggerOptions {
   /** Configured secret values; they are replaced wherever they appear in a log line. */
   readonly secrets?: readonly string[];
   readonly destination?: DestinationStream;
+  /** Default `json`. */
+  readonly format?: LogFormat;
 }
 
-/** Structured JSON logs, one line per event, with every secret redacted before it is written. */
-export function createLogger({ level, secrets = [], destination }: LoggerOptions): Logger {
+/**
+ * Structured logs, one line per event, with every secret redacted before it is written: JSON, or
+ * pino-pretty's coloured lines for a person (formatted in-process and synchronously, so nothing is
+ * lost when the process exits, and the redaction above applies to both).
+ */
+export function createLogger({ level, secrets = [], destination, format = 'json' }: LoggerOptions): Logger {
+  const target =
+    format === 'pretty'
+      ? pretty({
+          colorize: destination === undefined && pretty.isColorSupported,
+          sync: true,
+          translateTime: 'SYS:HH:MM:ss',
+          ignore: 'pid,hostname,service',
+          destination: destination ?? 1,
+        })
+      : destination;
   return pino(
     {
       level,
@@ -68,6 +100,6 @@ export function createLogger({ level, secrets = [], destination }: LoggerOptions
         censor: REDACTED,
       },
     },
-    destination,
+    target,
   );
 }

@@ -1,21 +1,11 @@
 import { startApp } from './app.js';
-import { loadConfig, readEnvironment } from './config.js';
 import { isAppError } from './errors.js';
-import { createLogger } from './logger.js';
+import { configOrExit, processLogger } from './process.js';
 
 /** Entry point: configuration errors are printed plainly (no stack), everything else is logged. */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(readEnvironment());
-  } catch (error) {
-    if (isAppError(error, 'config_invalid')) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-  const logger = createLogger({ level: config.logLevel, secrets: config.secrets });
+  const config = configOrExit();
+  const logger = processLogger(config);
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 
   const app = await startApp(config, logger).catch((error: unknown) => {

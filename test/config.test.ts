@@ -39,6 +39,28 @@ describe('configuration', () => {
     }
   });
 
+  test('operations variables: ROLE, LOG_FORMAT, METRICS_TOKEN and QUEUE_RETENTION have defaults and are checked', () => {
+    expect(loadConfig({})).toMatchObject({
+      role: 'all',
+      logFormat: undefined,
+      metricsToken: undefined,
+      queueRetentionMs: 30 * 86_400_000,
+    });
+    expect(
+      loadConfig({ ROLE: 'worker', LOG_FORMAT: 'json', METRICS_TOKEN: 'scrape-me-please', QUEUE_RETENTION: '12h' }),
+    ).toMatchObject({
+      role: 'worker',
+      logFormat: 'json',
+      metricsToken: 'scrape-me-please',
+      queueRetentionMs: 43_200_000,
+    });
+    const message = problemsOf({ ROLE: 'api', LOG_FORMAT: 'xml', QUEUE_RETENTION: '30' });
+    expect(message).toMatch(/- ROLE: must be "all", "web" or "worker" \(got "api"\)/);
+    expect(message).toMatch(/- LOG_FORMAT: must be "pretty" or "json"/);
+    expect(message).toMatch(/- QUEUE_RETENTION: must be a positive duration/);
+    expect(loadConfig({ METRICS_TOKEN: 'scrape-me-please' }).secrets).toContain('scrape-me-please');
+  });
+
   test('when PORT is not a number, then the message names it and the value', () => {
     expect(problemsOf({ PORT: 'abc' })).toMatch(/- PORT: .* \(got "abc"\)/);
   });

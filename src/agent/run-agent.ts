@@ -3,6 +3,7 @@ import type { Db } from '../db/sql.js';
 import type { Clock } from '../domain/clock.js';
 import type { TrustSettings } from '../domain/flags.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { recordAgentRun } from '../persistence/agent-runs.js';
 import { findThreadRequests } from '../persistence/charge-requests.js';
 import {
@@ -27,6 +28,8 @@ export interface AgentDeps {
   readonly trust?: TrustSettings;
   readonly findCustomers?: (query: string) => Promise<CustomerMatch[]>;
   readonly logger: Logger;
+  /** Counts model calls and tokens for GET /metrics. */
+  readonly metrics?: Metrics;
   /** Whole-turn limit for the model, all steps included. */
   readonly timeoutMs?: number;
   /** Tokens of thread history sent back to the model. */
@@ -68,7 +71,13 @@ export async function runAgentTurn(
   const started = performance.now();
   const proposals: { requestId: string; created: boolean }[] = [];
   const scope = { teamId: turn.teamId, channelId: turn.channelId, threadTs: turn.threadTs };
-  const proposalDeps = { db: deps.db, policy: deps.policy, clock: deps.clock, trust: deps.trust };
+  const proposalDeps = {
+    db: deps.db,
+    policy: deps.policy,
+    clock: deps.clock,
+    trust: deps.trust,
+    metrics: deps.metrics,
+  };
   const toProposal = (input: ProposeToolInput) => ({
     customerName: input.customer_name,
     customerEmail: input.customer_email || undefined,
@@ -133,6 +142,7 @@ export async function runAgentTurn(
   }
 
   const latencyMs = Math.round(performance.now() - started);
+  deps.metrics?.modelCall(outcome, { input: usage.inputTokens, output: usage.outputTokens });
   await recordMessageOnce(deps.db, thread, `reply:${turn.messageTs}`, {
     role: 'assistant',
     userId: null,

@@ -16,8 +16,9 @@ const bigintColumn: ValueTransformer = {
 const inList = (column: string, values: readonly string[]) =>
   `"${column}" IN (${values.map((v) => `'${v}'`).join(', ')})`;
 
-const OUTBOX_STATUSES = ['pending', 'delivered', 'dead'] as const;
-const INBOX_STATUSES = ['pending', 'processed', 'dead'] as const;
+// `discarded`: a dead item an admin chose not to retry (/charges ops); the audit trail says who and why.
+const OUTBOX_STATUSES = ['pending', 'delivered', 'dead', 'discarded'] as const;
+const INBOX_STATUSES = ['pending', 'processed', 'dead', 'discarded'] as const;
 
 /** The stored request: the domain's ChargeRequest without its derived reference, plus lookup keys. */
 type ChargeRequestRow = Omit<ChargeRequest, 'reference'> & {
@@ -229,7 +230,7 @@ interface StripeEventRow {
   /** Set in the same transaction as the state change the event causes. */
   processedAt: Date | null;
   outcome: string | null;
-  /** pending → processed, or dead once its attempts are used up (kept for an operator to retry). */
+  /** pending → processed, or dead once its attempts are used up (an admin retries or discards it). */
   status: (typeof INBOX_STATUSES)[number];
   attempts: number;
   /** Failed applications wait here, with backoff, like the outbox's retries. */

@@ -1,12 +1,17 @@
+import { timingSafeEqual } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Response } from 'express';
 import { isAppError, isExpected, type Refusal } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { type Metrics, type MetricsRegistry, routeLabel } from '../metrics.js';
 import { refuseOversizedBodies, sendBodyTooLarge } from './body-limit.js';
 
 export interface HttpDependencies {
   readonly logger: Logger;
   /** Database reachable and migrations applied. */
   readonly isReady: () => Promise<boolean>;
+  readonly metrics: MetricsRegistry;
+  /** METRICS_TOKEN: when set, GET /metrics wants it as a bearer token. */
+  readonly metricsToken: string | undefined;
 }
 
 /** HTTP status for each refusal code: the one place refusals become HTTP answers. */
@@ -32,10 +37,10 @@ export function sendRefusal(res: Response, refusal: Refusal<string>, status = ST
  * The Express app every route lives on. No global body parser: Slack's and Stripe's signature checks
  * need the raw body, so each route parses its own.
  */
-export function createHttpApp({ logger, isReady }: HttpDependencies): Express {
+export function createHttpApp({ logger, isReady, metrics, metricsToken }: HttpDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(requestLog(logger));
+  app.use(requestLog(logger, metrics));
   app.use(refuseOversizedBodies());
 
   app.get('/healthz', (_req, res) => {
@@ -45,6 +50,19 @@ export function createHttpApp({ logger, isReady }: HttpDependencies): Express {
   app.get('/readyz', async (_req, res) => {
     const ready = await isReady();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready' });
+  });
+
+  app.get('/metrics', async (req, res) => {
+    if (metricsToken && !bearerMatches(req.header('authorization'), metricsToken)) {
+      res.setHeader('www-authenticate', 'Bearer realm="metrics"');
+      sendRefusal(
+        res,
+        { ok: false, code: 'unauthorized', message: 'GET /metrics needs the METRICS_TOKEN bearer token.' },
+        401,
+      );
+      return;
+    }
+    res.type(metrics.contentType).send(await metrics.render());
   });
 
   return app;
@@ -85,12 +103,20 @@ function clientErrorStatus(error: unknown): number | undefined {
   return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
 
-function requestLog(logger: Logger): RequestHandler {
+/** Compares in constant time, so the token cannot be guessed from how fast a wrong one is refused. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(/^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1] ?? '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const quiet = req.path === '/healthz' || req.path === '/readyz';
+      metrics.httpRequest(routeLabel(req.path), res.statusCode, ms / 1000);
+      const quiet = req.path === '/healthz' || req.path === '/readyz' || req.path === '/metrics';
       logger[quiet ? 'debug' : 'info'](
         { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
         'http request',

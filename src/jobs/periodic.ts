@@ -28,7 +28,12 @@ export function startPeriodic(
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
   const { singleton } = options;
-  const once = singleton ? () => singleton.db.withSessionLock(singleton.lockKey, task) : task;
+  const once = singleton
+    ? async () => {
+        const run = await singleton.db.withSessionLock(singleton.lockKey, task);
+        if (!run.ran) logger.debug({ job: name }, 'periodic job skipped: another instance is running it');
+      }
+    : task;
   const tick = () => {
     running = once()
       .then(

@@ -2,6 +2,7 @@ import { App, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt'
 import { WebClient } from '@slack/web-api';
 import type { Express } from 'express';
 import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
 import { slackRequestGuard } from '../http/slack-events.js';
 import type { InFlight } from '../jobs/in-flight.js';
 import type { Logger } from '../logger.js';
@@ -36,6 +37,38 @@ export function createSlackClient(config: Config, logger: Logger): WebClient {
     logger: boltLogger(logger),
     logLevel: LogLevel.WARN,
   });
+}
+
+/** What Slack answers auth.test with when the token itself is the problem. */
+const TOKEN_ERRORS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'token_revoked',
+  'token_expired',
+  'account_inactive',
+  'not_allowed_token_type',
+]);
+
+/**
+ * Asks Slack who the token belongs to (auth.test). A token Slack refuses stops startup with one line
+ * that names SLACK_BOT_TOKEN and how to get a good one; any other failure (Slack unreachable) is
+ * thrown as it is.
+ *
+ * @see https://docs.slack.dev/reference/methods/auth.test
+ */
+export async function verifySlackToken(client: WebClient): Promise<void> {
+  try {
+    await client.auth.test();
+  } catch (error) {
+    const code = (error as { data?: { error?: string } }).data?.error;
+    if (code && TOKEN_ERRORS.has(code)) {
+      throw new AppError(
+        'config_invalid',
+        `Countersign cannot start: Slack refused SLACK_BOT_TOKEN (${code}). Copy the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page at https://api.slack.com/apps into SLACK_BOT_TOKEN (reinstall the app if the token was revoked), then start again.`,
+      );
+    }
+    throw error;
+  }
 }
 
 /**
@@ -86,15 +119,17 @@ export function createSlackApp(
     logger.error({ err: error }, 'slack listener failed');
   });
 
+  let started = false;
   return {
     mode: socket ? 'socket' : 'http',
     async start() {
       await app.init();
       if (socket) await app.start();
+      started = true;
       logger.info({ mode: socket ? 'socket' : 'http' }, 'slack app ready');
     },
     async stop() {
-      if (socket) await app.stop();
+      if (socket && started) await app.stop();
     },
   };
 }

@@ -47,9 +47,13 @@ export async function checkStripeAccess(client: Stripe): Promise<string[]> {
       await check.call();
     } catch (error) {
       if (error instanceof Stripe.errors.StripePermissionError) {
-        problems.push(`STRIPE_SECRET_KEY lacks the permission "${check.permission}"`);
+        problems.push(
+          `STRIPE_SECRET_KEY lacks the permission "${check.permission}": grant it to the restricted key in the Stripe Dashboard (Developers → API keys)`,
+        );
       } else if (error instanceof Stripe.errors.StripeAuthenticationError) {
-        return ['Stripe rejected STRIPE_SECRET_KEY (authentication failed)'];
+        return [
+          'Stripe rejected STRIPE_SECRET_KEY (authentication failed): copy a current secret (sk_…) or restricted (rk_…) key from the Stripe Dashboard (Developers → API keys) into STRIPE_SECRET_KEY; approved requests cannot get payment links until then',
+        ];
       } else {
         problems.push(
           `could not check "${check.permission}": ${error instanceof Error ? error.message : String(error)}`,

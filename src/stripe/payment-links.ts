@@ -5,6 +5,8 @@ import { type Refusal, refuse } from '../errors.js';
 export interface CreatedLink {
   readonly id: string;
   readonly url: string;
+  /** Stripe answered with the link it had already made for this key (Idempotent-Replayed). */
+  readonly replayed: boolean;
 }
 
 /**
@@ -66,7 +68,7 @@ export async function createPaymentLink(stripe: Stripe, request: ChargeRequest):
     },
     { idempotencyKey: paymentLinkIdempotencyKey(request) },
   );
-  return { id: link.id, url: link.url };
+  return { id: link.id, url: link.url, replayed: link.lastResponse?.headers?.['idempotent-replayed'] === 'true' };
 }
 
 /**
@@ -85,7 +87,7 @@ export async function findPaymentLink(
       link.metadata?.countersign_request_id === request.id &&
       link.metadata.countersign_version === String(request.version)
     ) {
-      return { id: link.id, url: link.url };
+      return { id: link.id, url: link.url, replayed: true };
     }
   }
   return undefined;

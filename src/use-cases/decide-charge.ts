@@ -78,7 +78,7 @@ export async function approveCharge(deps: UseCaseDeps, click: DecisionClick): Pr
     if (!checked.ok) return checked;
     const { request } = checked;
     const money = moneyOf(request);
-    const refused = await enforcePolicy(tx, deps.policy, {
+    const refused = await enforcePolicy(tx, deps, {
       stage: 'approval',
       actor: click.userId,
       requesterId: request.requesterId,

@@ -5,6 +5,7 @@ import type { TrustSettings } from '../domain/flags.js';
 import type { Policy } from '../domain/policy.js';
 import type { Result } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { StripeGateway } from '../stripe/gateway.js';
 
 /** The spending rules and the time zone their days and months are cut in (REPORT_TIMEZONE). */
@@ -26,6 +27,8 @@ export interface UseCaseDeps {
   readonly logger: Logger;
   /** Flags for approvers (DUPLICATE_WINDOW_DAYS, UNUSUAL_AMOUNT_FACTOR); defaults when absent. */
   readonly trust?: TrustSettings;
+  /** Counts what happens (payment links, policy refusals) for GET /metrics; absent where nobody scrapes. */
+  readonly metrics?: Metrics;
 }
 
 /** The answer for the person who clicked: `message`, if present, is shown to them alone. */

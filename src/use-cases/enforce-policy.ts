@@ -13,7 +13,7 @@ import { type Refusal, refuse } from '../errors.js';
 import { countApprovals } from '../persistence/approvals.js';
 import { appendAudit } from '../persistence/audit.js';
 import { budgetUsage, lockBudgets, type UsageScope } from '../persistence/budget-usage.js';
-import type { PolicySettings } from './deps.js';
+import type { PolicySettings, UseCaseDeps } from './deps.js';
 
 export interface PolicyCheck {
   readonly stage: 'proposal' | 'edit' | 'approval';
@@ -49,9 +49,10 @@ export function usageScope(settings: PolicySettings, check: PolicyCheck): UsageS
  */
 export async function enforcePolicy(
   tx: Tx,
-  settings: PolicySettings,
+  deps: Pick<UseCaseDeps, 'policy' | 'metrics'>,
   check: PolicyCheck,
 ): Promise<Refusal<'policy_refused'> | undefined> {
+  const settings = deps.policy;
   const scope = usageScope(settings, check);
   await lockBudgets(tx, scope);
   const violations = [
@@ -73,6 +74,7 @@ export async function enforcePolicy(
         channelId: check.channelId,
       },
     });
+    deps.metrics?.policyRefused(violations.map((v) => v.rule));
     return policyRefusal(violations);
   }
   return undefined;

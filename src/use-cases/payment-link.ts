@@ -57,12 +57,15 @@ async function createUnder(
   log: Logger,
 ): Promise<Attempt> {
   try {
-    return { ok: true, link: await stripe.createPaymentLink(request), under: request };
+    const link = await stripe.createPaymentLink(request);
+    deps.metrics?.paymentLink(link.replayed ? 'replayed' : 'created');
+    return { ok: true, link, under: request };
   } catch (error) {
     const failure = classifyStripeError(error);
     const about = { err: error, linkAttempt: request.linkAttempt, replayed: failure.replayed };
     if (failure.code === 'service_refused') {
       log.warn(about, 'payment link creation failed permanently');
+      deps.metrics?.paymentLink('failed');
       await failLink(deps, request, failure.message);
       return { ok: false, keySpent: false };
     }

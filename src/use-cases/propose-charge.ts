@@ -58,7 +58,7 @@ export interface AlreadyProposed extends Refusal<'already_done'> {
 
 export type ProposalResult = Result<{ request: ChargeRequest; created: boolean }> | AlreadyProposed;
 
-type ProposeDeps = Pick<UseCaseDeps, 'db' | 'policy' | 'clock' | 'trust'>;
+type ProposeDeps = Pick<UseCaseDeps, 'db' | 'policy' | 'clock' | 'trust' | 'metrics'>;
 
 function validate(input: ProposalInput): Result<{ value: z.output<typeof proposalSchema>; money: Money }> {
   const parsed = proposalSchema.safeParse(input);
@@ -105,7 +105,7 @@ export async function proposeCharge(
       const latest = open.at(-1);
       if (latest && confirmed !== latest.number) return alreadyProposed(latest);
     }
-    const refused = await enforcePolicy(tx, deps.policy, {
+    const refused = await enforcePolicy(tx, deps, {
       stage: 'proposal',
       actor: context.requesterId,
       requesterId: context.requesterId,
@@ -215,7 +215,7 @@ export async function reviseCharge(
     const changes = describeChanges(locked, next);
     if (changes.length === 0) return { ok: true, request: locked, created: false };
     await lockIntent(tx, money);
-    const refused = await enforcePolicy(tx, deps.policy, {
+    const refused = await enforcePolicy(tx, deps, {
       stage: 'edit',
       actor,
       requesterId: locked.requesterId,

@@ -96,8 +96,9 @@ const METHOD_SCOPES: Record<string, ScopeRule> = {
     required: ['usergroups:read'],
     see: 'https://docs.slack.dev/reference/methods/usergroups.users.list',
   },
+  // Slack accepts chat:write for it (assistant:write is needed only for the Agents & AI Apps surfaces).
   'assistant.threads.setStatus': {
-    required: ['assistant:write'],
+    anyOf: ['chat:write', 'assistant:write'],
     see: 'https://docs.slack.dev/reference/methods/assistant.threads.setStatus',
   },
 };

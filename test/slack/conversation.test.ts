@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { APPROVERS, startTestApp, type TestApp } from '../support/app.js';
 import { proposeOnce } from '../support/fake-openai.js';
-import { eventEnvelope, mentionEvent, messageEvent } from '../support/fake-slack.js';
+import { eventEnvelope, mentionEvent, messageEvent, startFakeSlack } from '../support/fake-slack.js';
 import { settled, query as sql } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
 
@@ -64,9 +64,14 @@ describe('a mention in HTTP mode', () => {
       'card_ts stored',
     );
 
-    // The requester saw the bot working, and the marker went away with the answer.
-    expect(t.slack.callsOf('reactions.add')[0]?.args).toMatchObject({ name: 'eyes', timestamp: '1700000001.000100' });
-    await t.slack.waitForCall('reactions.remove');
+    // The requester saw Slack's "is thinking…" status in the thread, cleared with the answer.
+    expect(t.slack.callsOf('assistant.threads.setStatus')[0]?.args).toMatchObject({
+      channel_id: 'C0SALES',
+      thread_ts: '1700000001.000100',
+      status: 'is thinking…',
+    });
+    await t.slack.waitForCall('assistant.threads.setStatus', (c) => c.args.status === '');
+    expect(t.slack.callsOf('reactions.add')).toEqual([]);
 
     const [run] = await sql(t.databaseUrl, 'SELECT * FROM agent_runs');
     expect(run).toMatchObject({
@@ -99,6 +104,34 @@ describe('a mention in HTTP mode', () => {
     expect(reply.args.text).toBe('How much should I charge Acme Corp, and in which currency?');
     expect(await sql(t.databaseUrl, 'SELECT * FROM charge_requests')).toEqual([]);
     expect(await sql(t.databaseUrl, 'SELECT outcome FROM agent_runs')).toEqual([{ outcome: 'replied' }]);
+  });
+
+  test('when the app stops while the model is answering, then the turn finishes and is recorded before the database closes', async () => {
+    t = await startTestApp({ model: () => ({ text: 'How much should I charge Acme Corp?', delayMs: 1_000 }) });
+    const running = t;
+    await running.postEvent(eventEnvelope(mentionEvent('charge Acme Corp', { ts: '1700000004.000100' })));
+    await running.openai?.waitForRequests(1);
+    await running.stop();
+    t = undefined;
+    expect(running.slack.callsOf('chat.postMessage').map((c) => c.args.text)).toEqual([
+      'How much should I charge Acme Corp?',
+    ]);
+    expect(await sql(running.databaseUrl, 'SELECT outcome FROM agent_runs')).toEqual([{ outcome: 'replied' }]);
+  });
+
+  test('when Slack refuses the thinking status, then the :eyes: reaction shows the bot is working instead', async () => {
+    const slack = await startFakeSlack();
+    slack.failNext('assistant.threads.setStatus', { error: 'missing_scope' });
+    t = await startTestApp({ slack, model: () => ({ text: 'How much should I charge Acme Corp?' }) });
+    await t.postEvent(eventEnvelope(mentionEvent('charge Acme Corp', { ts: '1700000003.000100' })));
+    await slack.waitForCall('chat.postMessage');
+    expect(slack.callsOf('assistant.threads.setStatus!failed')).toHaveLength(1);
+    expect(slack.callsOf('reactions.add')[0]?.args).toMatchObject({ name: 'eyes', timestamp: '1700000003.000100' });
+    await slack.waitForCall('reactions.remove');
+    expect(slack.callsOf('assistant.threads.setStatus')).toEqual([]);
+    await t.stop();
+    t = undefined;
+    await slack.close();
   });
 
   test('when Slack delivers one mention twice, as a retry and as a thread message, then it is processed once', async () => {

@@ -56,7 +56,12 @@ export interface ModelRequest {
  */
 export async function startFakeOpenAI(initial: ModelScript, options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const fake = new FakeOpenAI(initial, options.wire ?? 'scripted');
-  fake.attach(await startFakeServer((req, res, raw) => fake.handle(req.url ?? '/', raw, res)));
+  fake.attach(
+    await startFakeServer((req, res, raw) => {
+      if (req.method === 'GET') return fake.listModels(req.url ?? '/', req.headers.authorization, res);
+      return fake.handle(req.url ?? '/', raw, res);
+    }),
+  );
   return fake;
 }
 
@@ -68,6 +73,10 @@ export class FakeOpenAI {
   private readonly ids = new IdBook();
   private scripted = 0;
   private server: FakeServer | undefined;
+  /** Model list requests (GET /v1/models), kept apart from the model requests above. */
+  modelListings = 0;
+  /** When set, GET /v1/models refuses the key with 401 invalid_api_key, as OpenAI answers a revoked key. */
+  rejectKeys = false;
 
   constructor(
     private currentScript: ModelScript,
@@ -97,6 +106,36 @@ export class FakeOpenAI {
 
   close(): Promise<void> {
     return this.server?.close() ?? Promise.resolve();
+  }
+
+  /**
+   * GET /v1/models: the models this key may use (what startup asks to check the key).
+   *
+   * @see https://platform.openai.com/docs/api-reference/models/list
+   */
+  listModels(url: string, authorization: string | undefined, res: ServerResponse): void {
+    const path = new URL(url, 'http://x').pathname;
+    if (!path.endsWith('/models')) {
+      sendJson(res, 404, { error: { message: `Invalid URL (GET ${path})`, type: 'invalid_request_error' } });
+      return;
+    }
+    this.modelListings += 1;
+    if (this.rejectKeys || !/^Bearer \S+$/.test(authorization ?? '')) {
+      sendJson(res, 401, {
+        error: {
+          message:
+            'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'invalid_api_key',
+        },
+      });
+      return;
+    }
+    sendJson(res, 200, {
+      object: 'list',
+      data: [{ id: 'gpt-5-mini', object: 'model', created: 1_754_425_928, owned_by: 'system' }],
+    });
   }
 
   /** @internal One HTTP request to the fake. */

@@ -12,6 +12,7 @@ import { cancelModal, editModal, rejectModal } from '../../blocks/modals.js';
 import type { SlackDeps } from '../../deps.js';
 import { publishHome } from '../../home.js';
 import { refusalText, SOMETHING_WENT_WRONG } from '../../refusals.js';
+import { registerDeadLetterActions } from './dead-letters.js';
 
 type Click = { requestId: string; version: number; userId: string };
 
@@ -83,4 +84,6 @@ export function registerActions(app: App, deps: SlackDeps): void {
     });
     return { ok: true };
   });
+
+  registerDeadLetterActions(app, deps);
 }

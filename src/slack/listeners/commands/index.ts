@@ -9,6 +9,7 @@ import { delegate } from './delegate.js';
 import { exportCsv } from './export.js';
 import { mine } from './mine.js';
 import { newCharge } from './new.js';
+import { ops } from './ops.js';
 import { pending } from './pending.js';
 import { policy } from './policy.js';
 import { reconcile } from './reconcile.js';
@@ -35,6 +36,7 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
   exportCsv,
   audit,
   reconcile,
+  ops,
 ];
 
 const BY_NAME = new Map(SUBCOMMANDS.map((s) => [s.name, s]));

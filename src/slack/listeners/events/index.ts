@@ -18,6 +18,7 @@ interface IncomingMessage {
 }
 
 const WORKING_REACTION = 'eyes';
+const THINKING_STATUS = 'is thinking…';
 
 /**
  * Mentions start a conversation; replies in its thread and direct messages continue it without a
@@ -71,17 +72,35 @@ function withoutBotMention(text: string, botUserId: string | undefined): string 
   return (botUserId ? text.replaceAll(`<@${botUserId}>`, '') : text).trim();
 }
 
-async function converse(client: WebClient, deps: SlackDeps, message: IncomingMessage): Promise<void> {
+/**
+ * Shows that the bot is working while the model thinks: Slack's "is thinking…" status in the thread
+ * (assistant.threads.setStatus, allowed with chat:write), or the :eyes: reaction on the message where
+ * Slack refuses the status. Returns how to take the marker away; failures are cosmetic.
+ *
+ * @see https://docs.slack.dev/reference/methods/assistant.threads.setStatus
+ */
+async function showWorking(client: WebClient, message: IncomingMessage): Promise<() => Promise<unknown>> {
+  const thread = { channel_id: message.channelId, thread_ts: message.threadTs };
+  const status = await client.assistant.threads.setStatus({ ...thread, status: THINKING_STATUS }).then(
+    () => true,
+    () => false,
+  );
+  // Slack clears the status when the bot replies in the thread; clearing it again covers a failed reply.
+  if (status) return () => client.assistant.threads.setStatus({ ...thread, status: '' });
   const target = { channel: message.channelId, timestamp: message.messageTs, name: WORKING_REACTION };
-  let reacted = false;
+  const reacted = await client.reactions.add(target).then(
+    () => true,
+    () => false,
+  );
+  return reacted ? () => client.reactions.remove(target) : () => Promise.resolve();
+}
+
+async function converse(client: WebClient, deps: SlackDeps, message: IncomingMessage): Promise<void> {
+  let stopWorking: (() => Promise<unknown>) | undefined;
   try {
     const result = await runAgentTurn(deps.agent, message, {
       onAccepted: async () => {
-        // Shows the requester that the bot is on it while the model thinks; failures are cosmetic.
-        reacted = await client.reactions.add(target).then(
-          () => true,
-          () => false,
-        );
+        stopWorking = await showWorking(client, message);
       },
     });
     if (result.kind === 'duplicate') return;
@@ -100,6 +119,6 @@ async function converse(client: WebClient, deps: SlackDeps, message: IncomingMes
       })
       .catch(() => undefined);
   } finally {
-    if (reacted) await client.reactions.remove(target).catch(() => undefined);
+    await stopWorking?.().catch(() => undefined);
   }
 }

@@ -42,10 +42,11 @@ async function startRole(
   return { run, port };
 }
 
+/** The card's outbox items (approvers' DM copies follow the same path and have their own tests). */
 const outbox = (url: string) =>
   query<{ kind: string; status: string; attempts: number }>(
     url,
-    'SELECT kind, status, attempts FROM slack_outbox ORDER BY id',
+    `SELECT kind, status, attempts FROM slack_outbox WHERE kind <> 'dm_card' ORDER BY id`,
   );
 
 describe('ROLE=web and ROLE=worker', () => {
@@ -67,15 +68,13 @@ describe('ROLE=web and ROLE=worker', () => {
     await slack.waitForCall('response_url', (c) => c.args.path === '/response/web');
     expect(await outbox(databaseUrl)).toEqual([{ kind: 'post_card', status: 'pending', attempts: 0 }]);
 
-    // Nothing in the web process listens for queued work, and in the time a worker polling every
-    // second would have claimed the card twice over, nobody has.
+    // Nothing in the web process listens for queued work. (That it never claims any is shown below:
+    // the worker, starting seconds later, makes the first and only attempt.)
     const listening = await query(
       databaseUrl,
       `SELECT 1 FROM pg_stat_activity WHERE application_name = 'countersign-listen' AND datname = current_database()`,
     );
     expect(listening).toEqual([]);
-    await new Promise((r) => setTimeout(r, 2_500));
-    expect(await outbox(databaseUrl)).toEqual([{ kind: 'post_card', status: 'pending', attempts: 0 }]);
     expect(slack.callsOf('chat.postMessage')).toEqual([]);
 
     // A worker on the same database delivers it, once; it serves the health routes and metrics too.

@@ -3,7 +3,7 @@ import { DEAD_LETTER_ACTIONS } from '../../src/slack/blocks/operations.js';
 import { ADMINS, startTestApp, type TestApp } from '../support/app.js';
 import { buttonClick } from '../support/fake-slack.js';
 import { FakeStripe } from '../support/fake-stripe.js';
-import { approvedWithLink, query, waitForStatus } from '../support/flows.js';
+import { approvedWithLink, query, settled, waitForStatus } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
 import { checkoutSession, stripeEvent, WEBHOOK_SECRETS } from '../support/stripe-events.js';
 
@@ -78,6 +78,8 @@ describe('/charges ops and dead letters', () => {
   test('when a Slack update dies, then ops lists it with its request and error, and Retry delivers it (audited)', async () => {
     const t = await start();
     const dead = await deadCard(t, 'C0GONE');
+    // The rest (the requester told by DM, approvers' copies) is delivered: only the dead card waits.
+    await settled(t);
 
     const view = await ops(t);
     expect(view.blocks).toContain(`*CR-${dead.number}*`);

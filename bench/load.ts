@@ -47,7 +47,12 @@ export interface LoadResult {
     duplicates: number;
     concurrency: number;
     floor: Throughput;
-    countersign: Throughput & { appliedPerSecond: number; appliedPerSecondByRound: number[] };
+    countersign: Throughput & {
+      appliedPerSecond: number;
+      appliedPerSecondByRound: number[];
+      /** Statements the worker sent to PostgreSQL per applied event (inbox and the Slack updates it queues). */
+      statementsPerAppliedEvent: number;
+    };
     rawPg: Throughput;
     ingestionRatio: number;
     appliedRatio: number;
@@ -112,6 +117,12 @@ async function memoryAfterGc(child: ChildProcess & { lines: string[] }): Promise
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('the memory probe did not answer');
+}
+
+/** Statements the process has sent to PostgreSQL so far, from its GET /metrics. */
+async function statementsOf(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(/^countersign_db_statements_total (\d+)/m.exec(text)?.[1] ?? Number.NaN);
 }
 
 /** Every payment link the Stripe fake holds, page by page as Stripe lists them. */
@@ -233,7 +244,9 @@ export async function benchLoad(options: { clicks?: number; events?: number } = 
     const webPort = await freePort();
     const web = start(node('web', webPort));
     await waitForHttp(`http://127.0.0.1:${webPort}/readyz`, web);
-    const worker = start(node('worker', await freePort()));
+    const workerPort = await freePort();
+    const worker = start(node('worker', workerPort));
+    await waitForHttp(`http://127.0.0.1:${workerPort}/readyz`, worker);
     const boltPort = await freePort();
     const bolt = start(
       spawnNode(['--import', TSX, path.resolve('bench/bare-bolt.ts')], {
@@ -286,6 +299,7 @@ export async function benchLoad(options: { clicks?: number; events?: number } = 
     const hooks = { floor: [] as number[], countersign: [] as number[], rawPg: [] as number[] };
     const seconds = { floor: 0, countersign: 0, rawPg: 0 };
     const appliedPerSecondByRound: number[] = [];
+    const statementsPerEvent: number[] = [];
     const rounds: MemoryReading[] = [];
     const workerRounds: MemoryReading[] = [];
     let correct = { ack: true, webhooks: true };
@@ -344,6 +358,7 @@ export async function benchLoad(options: { clicks?: number; events?: number } = 
       );
       seconds.floor += (performance.now() - started) / 1000;
 
+      const statementsBefore = await statementsOf(workerPort);
       started = performance.now();
       hooks.countersign.push(
         ...(await runConcurrently(payloads.length, WEBHOOK_CONCURRENCY, (i) =>
@@ -360,6 +375,11 @@ export async function benchLoad(options: { clicks?: number; events?: number } = 
         return paid === linkedIds.length;
       });
       appliedPerSecondByRound.push(round(unique.length / ((performance.now() - started) / 1000)));
+      await until(
+        'the outbox drained',
+        async () => (await count(db, `SELECT count(*)::int AS n FROM slack_outbox WHERE status = 'pending'`)) === 0,
+      );
+      statementsPerEvent.push(round(((await statementsOf(workerPort)) - statementsBefore) / unique.length, 2));
       const stored = await count(
         db,
         `SELECT count(*)::int AS n FROM stripe_events WHERE id LIKE $1 AND status = 'processed'`,
@@ -416,7 +436,12 @@ export async function benchLoad(options: { clicks?: number; events?: number } = 
         duplicates: (totalEvents - uniqueEvents) * ROUNDS,
         concurrency: WEBHOOK_CONCURRENCY,
         floor: floorThroughput,
-        countersign: { ...ours, appliedPerSecond, appliedPerSecondByRound },
+        countersign: {
+          ...ours,
+          appliedPerSecond,
+          appliedPerSecondByRound,
+          statementsPerAppliedEvent: round(Math.max(...statementsPerEvent), 2),
+        },
         rawPg: throughput(hooks.rawPg, seconds.rawPg),
         ingestionRatio: round(ours.eventsPerSecond / floorThroughput.eventsPerSecond, 2),
         appliedRatio: round((appliedPerSecond * (totalEvents / uniqueEvents)) / ours.eventsPerSecond, 2),

@@ -77,7 +77,7 @@ if (!only || only === 'load') {
     `ingestion: ${r.webhooks.ingestionRatio}× the floor (target ≥ 0.9×: ${verdict(r.webhooks.ingestionRatio >= 0.9)})`,
   );
   console.log(
-    `applied: ${r.webhooks.countersign.appliedPerSecond} events/s (slowest round; by round ${r.webhooks.countersign.appliedPerSecondByRound.join(', ')}) = ${r.webhooks.appliedRatio}× ingested (target ≥ 0.8×: ${verdict(r.webhooks.appliedRatio >= 0.8)}); every payment recorded once: ${r.webhooks.correct}`,
+    `applied: ${r.webhooks.countersign.appliedPerSecond} events/s (slowest round; by round ${r.webhooks.countersign.appliedPerSecondByRound.join(', ')}) = ${r.webhooks.appliedRatio}× ingested (target ≥ 0.8×: ${verdict(r.webhooks.appliedRatio >= 0.8)}); ${r.webhooks.countersign.statementsPerAppliedEvent} statements per applied event; every payment recorded once: ${r.webhooks.correct}`,
   );
   console.table(
     r.memory.rounds.map((m, i) => ({ round: i + 1, ...m, worker: `${r.memory.workerRounds[i]?.rssMb} MB` })),

@@ -7,19 +7,20 @@ import { checkModelAccess, createLanguageModel } from './agent/model.js';
 import { type Config, missingFor } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { listenForNotifications } from './db/notifications.js';
-import type { Db } from './db/sql.js';
+import type { Db, PoolDb } from './db/sql.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { checkIntervalMs } from './domain/duration.js';
 import { createHttpApp, finishHttpApp } from './http/server.js';
 import { mountStripeWebhook } from './http/stripe-webhook.js';
 import { createInbox, type Inbox, startInboxWorker } from './inbox/worker.js';
 import { createInFlight, type InFlight } from './jobs/in-flight.js';
+import { createKeyedRunner } from './jobs/keyed-runner.js';
 import { startPeriodic } from './jobs/periodic.js';
 import type { WorkerLoop } from './jobs/worker-loop.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type MetricsRegistry } from './metrics.js';
 import { startOutboxWorker } from './outbox/worker.js';
-import { INBOX_CHANNEL, OUTBOX_CHANNEL } from './persistence/channels.js';
+import { INBOX_CHANNEL, LINKS_CHANNEL, OUTBOX_CHANNEL } from './persistence/channels.js';
 import { readOperationsSnapshot } from './persistence/queues.js';
 import { createSlackApp, createSlackClient, type SlackRuntime, verifySlackToken } from './slack/app.js';
 import { createApproverDms } from './slack/approver-dms.js';
@@ -29,7 +30,7 @@ import { checkStripeAccess, createStripeClient, isTestMode } from './stripe/clie
 import { createStripeGateway, type StripeGateway } from './stripe/gateway.js';
 import { announceLinkDelays } from './use-cases/announce-link-delays.js';
 import type { PolicySettings, UseCaseDeps } from './use-cases/deps.js';
-import { sweepApprovedRequests } from './use-cases/payment-link.js';
+import { issuePaymentLink, sweepApprovedRequests } from './use-cases/payment-link.js';
 import { applyQueueRetention, retentionCheckMs } from './use-cases/queue-retention.js';
 import { reconcilePayments } from './use-cases/reconcile-payments.js';
 import { applyStripeEvent } from './use-cases/record-payment-event.js';
@@ -146,11 +147,12 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   }
 }
 
-async function createCore(config: Config, logger: Logger, db: Db, options: AppOptions): Promise<Core> {
+async function createCore(config: Config, logger: Logger, db: PoolDb, options: AppOptions): Promise<Core> {
   const clock = options.clock ?? systemClock;
   const metrics = createMetrics({
     readSnapshot: () => readOperationsSnapshot(db),
     onSnapshotError: (error) => logger.warn({ err: error }, 'metrics could not read the queues'),
+    readStatements: () => db.statements(),
   });
   const stripeClient = createStripeClient(config.stripe);
   const stripe = stripeClient ? createStripeGateway(stripeClient) : undefined;
@@ -252,10 +254,15 @@ function startWorker(
 ): (() => Promise<WorkflowTick | undefined>) | undefined {
   const { config, logger, db, useCases } = core;
   const workers = new Map<string, WorkerLoop>();
+  // Work asked for by id (a request that wants its payment link), besides the queue workers.
+  const byId = new Map<string, (id: string) => void>();
   const listener = listenForNotifications(
     databaseUrl,
-    [OUTBOX_CHANNEL, INBOX_CHANNEL],
-    (channel) => workers.get(channel)?.wake(),
+    [OUTBOX_CHANNEL, INBOX_CHANNEL, LINKS_CHANNEL],
+    (channel, payload) => {
+      workers.get(channel)?.wake();
+      if (payload) byId.get(channel)?.(payload);
+    },
     logger,
   );
   stoppers.push(() => listener.close());
@@ -290,7 +297,15 @@ function startWorker(
       timezone: config.reports.timezone,
     });
     run(OUTBOX_CHANNEL, startOutboxWorker({ db, deliver, logger, pollMs: options.outboxPollMs }));
-    // Safe on every worker at once: Stripe's idempotency key and the compare-and-set make one link.
+    // Payment links, as soon as an approval commits (anywhere); the sweep below catches any missed.
+    const links = createKeyedRunner('payment-links', (id) => issuePaymentLink(useCases, id), {
+      concurrency: 4,
+      logger,
+    });
+    byId.set(LINKS_CHANNEL, (id) => links.run(id));
+    stoppers.push(() => links.stop(config.shutdownTimeoutMs));
+    // Safe on every worker at once: one instance works on a request's link at a time (an advisory
+    // lock), and Stripe's idempotency key and the compare-and-set make one link whatever happens.
     every(
       'payment-link-sweep',
       options.linkSweepMs ?? 15_000,

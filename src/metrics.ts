@@ -48,6 +48,8 @@ export interface MetricsOptions {
   readonly cacheMs?: number;
   /** Told when the snapshot cannot be read; the gauges then keep their last values. */
   readonly onSnapshotError?: (error: unknown) => void;
+  /** Statements this process has sent to PostgreSQL so far (round trips). */
+  readonly readStatements?: () => number;
 }
 
 /**
@@ -97,6 +99,18 @@ export function createMetrics(options: MetricsOptions): MetricsRegistry {
     labelNames: ['kind'] as const,
     registers,
   });
+  const { readStatements } = options;
+  if (readStatements) {
+    new client.Counter({
+      name: 'countersign_db_statements_total',
+      help: 'Statements sent to PostgreSQL (round trips)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(readStatements());
+      },
+    });
+  }
   for (const kind of ['input', 'output']) modelTokens.inc({ kind }, 0);
   for (const outcome of ['created', 'failed', 'replayed']) links.inc({ outcome }, 0);
   for (const result of ['stored', 'duplicate', 'invalid_signature', 'rejected']) webhooks.inc({ result }, 0);

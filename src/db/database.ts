@@ -1,10 +1,10 @@
 import type { Logger } from '../logger.js';
 import { createDataSource, MIGRATION_NAMES } from './data-source.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded.js';
-import { createPoolDb, type Db } from './sql.js';
+import { createPoolDb, type PoolDb } from './sql.js';
 
 export interface Database {
-  readonly db: Db;
+  readonly db: PoolDb;
   /** The connection URL (the embedded server's when DATABASE_URL is unset). */
   readonly url: string;
   /** True when the database answers and every migration in `migrations/` is applied. */

@@ -6,15 +6,15 @@ export interface Listener {
 }
 
 /**
- * LISTENs on `channels` over a connection of its own and calls `onNotify(channel)` for each
- * notification. If the connection drops it reconnects with backoff and calls `onNotify` for every
- * channel once it is back (notifications sent meanwhile are lost; the workers' polling is the
- * safety net either way).
+ * LISTENs on `channels` over a connection of its own and calls `onNotify(channel, payload)` for
+ * each notification. If the connection drops it reconnects with backoff and calls `onNotify` for
+ * every channel (with an empty payload) once it is back (notifications sent meanwhile are lost; the
+ * workers' polling and sweeps are the safety net either way).
  */
 export function listenForNotifications(
   url: string,
   channels: readonly string[],
-  onNotify: (channel: string) => void,
+  onNotify: (channel: string, payload: string) => void,
   logger: Logger,
 ): Listener {
   const log = logger.child({ component: 'listen' });
@@ -25,7 +25,7 @@ export function listenForNotifications(
 
   const connect = async () => {
     const next = new pg.Client({ connectionString: url, application_name: 'countersign-listen' });
-    next.on('notification', (message) => onNotify(message.channel));
+    next.on('notification', (message) => onNotify(message.channel, message.payload ?? ''));
     next.on('error', (error) => {
       log.warn({ err: error }, 'notification connection lost; reconnecting');
       scheduleReconnect(next);
@@ -38,7 +38,7 @@ export function listenForNotifications(
         return;
       }
       client = next;
-      if (failures > 0) for (const channel of channels) onNotify(channel);
+      if (failures > 0) for (const channel of channels) onNotify(channel, '');
       failures = 0;
     } catch (error) {
       log.warn({ err: error }, 'could not listen for notifications; workers poll meanwhile');

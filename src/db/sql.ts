@@ -31,12 +31,7 @@ export interface Tx extends Db {
 // mappers in persistence/ turn them into bigint, never into a JavaScript number.
 type PoolClientLike = Pick<pg.PoolClient, 'query'>;
 
-async function run<T extends object>(client: PoolClientLike, text: string, values?: readonly unknown[]): Promise<T[]> {
-  const result = await client.query<T>(text, values as unknown[] | undefined);
-  return result.rows;
-}
-
-function txOf(client: pg.PoolClient, pool: PoolDb): Tx {
+function txOf(client: pg.PoolClient, pool: PoolDb, run: Runner): Tx {
   const tx: Tx = {
     inTransaction: true,
     query: (text, values) => run(client, text, values),
@@ -48,8 +43,12 @@ function txOf(client: pg.PoolClient, pool: PoolDb): Tx {
 
 export interface PoolDb extends Db {
   readonly pool: pg.Pool;
+  /** Statements sent so far (round trips: GET /metrics and the benchmark report them per event). */
+  statements(): number;
   end(): Promise<void>;
 }
+
+type Runner = <T extends object>(client: PoolClientLike, text: string, values?: readonly unknown[]) => Promise<T[]>;
 
 /** A `Db` over a `pg` pool. */
 export function createPoolDb(options: { url: string; max?: number; applicationName?: string }): PoolDb {
@@ -64,16 +63,23 @@ export function createPoolDb(options: { url: string; max?: number; applicationNa
   // connection.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
+  let statements = 0;
+  const run: Runner = async (client, text, values) => {
+    statements += 1;
+    const result = await client.query(text, values as unknown[] | undefined);
+    return result.rows;
+  };
   const db: PoolDb = {
     pool,
+    statements: () => statements,
     query: (text, values) => run(pool, text, values),
     async transaction(work) {
       const client = await pool.connect();
       let broken: unknown;
       try {
-        await client.query('BEGIN');
-        const value = await work(txOf(client, db));
-        await client.query('COMMIT');
+        await run(client, 'BEGIN');
+        const value = await work(txOf(client, db, run));
+        await run(client, 'COMMIT');
         return value;
       } catch (error) {
         await client.query('ROLLBACK').catch((rollbackError: unknown) => {

@@ -5,9 +5,10 @@ import type { Logger } from '../logger.js';
 import {
   type ClaimedEvent,
   claimDueEvent,
+  claimDueEvents,
   type InboxEvent,
   ingestStripeEvent,
-  markEventProcessed,
+  markEventsProcessed,
   recordEventFailure,
   storeClaimedEvent,
 } from '../persistence/stripe-events.js';
@@ -37,6 +38,13 @@ export interface Inbox {
    */
   processNext(id?: string): Promise<AppliedEvent['outcome'] | 'failed' | undefined>;
   /**
+   * Applies up to `limit` due events in one transaction: claimed together, applied one after
+   * another, marked processed together, so each event costs a few statements instead of a
+   * transaction of its own. If any of them fails, the batch rolls back and its events are applied one
+   * by one (processNext), so only the failing one waits for a retry. Returns how many were handled.
+   */
+  processBatch(limit: number): Promise<number>;
+  /**
    * Stores an event found by other means (reconciliation) and applies it in the same transaction, so
    * the caller learns its outcome; undefined when it was already in the inbox. If applying fails, the
    * event is stored anyway for the workers to retry.
@@ -48,14 +56,34 @@ export function createInbox(options: InboxOptions): Inbox {
   const { db, apply } = options;
   const maxAttempts = options.maxAttempts ?? 10;
   const log = options.logger.child({ component: 'inbox' });
-  return {
+  const inbox: Inbox = {
+    async processBatch(limit) {
+      let claimed: ClaimedEvent[] = [];
+      try {
+        const applied = await db.transaction(async (tx) => {
+          claimed = await claimDueEvents(tx, limit);
+          const results: ({ id: string } & AppliedEvent)[] = [];
+          for (const event of claimed) results.push({ id: event.id, ...(await apply(tx, event)) });
+          if (results.length > 0) await markEventsProcessed(tx, results);
+          return results;
+        });
+        for (const r of applied) log.debug({ eventId: r.id, outcome: r.outcome }, 'stripe event applied');
+        if (applied.length > 0) log.info({ events: applied.length }, 'stripe events applied');
+        return applied.length;
+      } catch (error) {
+        if (claimed.length === 0) throw error;
+        log.warn({ err: error, events: claimed.length }, 'a batch of stripe events failed; applying them one by one');
+        for (const event of claimed) await inbox.processNext(event.id);
+        return claimed.length;
+      }
+    },
     async applyNew(event) {
       try {
         const result = await db.transaction(async (tx) => {
           const stored = await storeClaimedEvent(tx, event);
           if (!stored) return undefined;
           const applied = await apply(tx, stored);
-          await markEventProcessed(tx, stored.id, applied.outcome, applied.requestId);
+          await markEventsProcessed(tx, [{ id: stored.id, ...applied }]);
           return applied;
         });
         return result?.outcome;
@@ -75,7 +103,7 @@ export function createInbox(options: InboxOptions): Inbox {
           claimed = await claimDueEvent(tx, id);
           if (!claimed) return undefined;
           const applied = await apply(tx, claimed);
-          await markEventProcessed(tx, claimed.id, applied.outcome, applied.requestId);
+          await markEventsProcessed(tx, [{ id: claimed.id, ...applied }]);
           return applied;
         });
         if (claimed)
@@ -94,6 +122,7 @@ export function createInbox(options: InboxOptions): Inbox {
       }
     },
   };
+  return inbox;
 }
 
 /** Drains the inbox with a few concurrent loops; woken by new events, polling as the safety net. */
@@ -104,11 +133,7 @@ export function startInboxWorker(
   const batch = options.batch ?? 50;
   return startWorkerLoop({
     name: 'stripe-inbox',
-    drainOnce: async () => {
-      let processed = 0;
-      while (processed < batch && (await inbox.processNext()) !== undefined) processed += 1;
-      return processed;
-    },
+    drainOnce: () => inbox.processBatch(batch),
     logger: options.logger,
     pollMs: options.pollMs,
     concurrency: 3,

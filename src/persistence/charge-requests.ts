@@ -322,20 +322,23 @@ export async function findOpenPaymentLinks(
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The request a Stripe object points at: by payment link, then payment intent, then our own id. */
-export async function findRequestIdFor(
-  db: Queryable,
+/**
+ * Finds and locks, in one statement, the request a Stripe object points at: by payment link, then
+ * payment intent, then our own id (see lockChargeRequest).
+ */
+export function lockChargeRequestFor(
+  tx: Tx,
   refs: { paymentLinkId: string | null; paymentIntentId: string | null; requestId: string | null },
-): Promise<string | undefined> {
+): Promise<ChargeRequest | undefined> {
   const requestId = refs.requestId && UUID.test(refs.requestId) ? refs.requestId : null;
-  const rows = await db.query<{ id: string }>(
-    `SELECT id FROM charge_requests
+  return one(
+    tx,
+    `SELECT * FROM charge_requests
      WHERE payment_link_id = $1 OR payment_intent_id = $2 OR id = $3::uuid
      ORDER BY (payment_link_id = $1) DESC NULLS LAST, (payment_intent_id = $2) DESC NULLS LAST
-     LIMIT 1`,
+     LIMIT 1 FOR UPDATE`,
     [refs.paymentLinkId, refs.paymentIntentId, requestId],
   );
-  return rows[0]?.id;
 }
 
 /** Where the card and its mirror live in Slack: bookkeeping, not a state change (no version, no audit). */

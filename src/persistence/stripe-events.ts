@@ -50,28 +50,36 @@ export async function storeClaimedEvent(tx: Tx, event: InboxEvent): Promise<Clai
  * the claim back). The caller applies it and marks it processed before committing.
  */
 export async function claimDueEvent(tx: Tx, id?: string): Promise<ClaimedEvent | undefined> {
-  // Safe to commit asynchronously: the event is already durable in the inbox and is marked
-  // processed in this same transaction, so a commit lost in a crash is simply applied again.
-  await tx.query('SET LOCAL synchronous_commit = off');
-  const rows = await tx.query<ClaimedEvent>(
-    `SELECT id, type, payload, attempts FROM stripe_events
-     WHERE status = 'pending' AND next_attempt_at <= now() AND ($1::text IS NULL OR id = $1)
-     ORDER BY received_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-    [id ?? null],
-  );
-  return rows[0];
+  return (await claimDueEvents(tx, 1, id))[0];
 }
 
-export async function markEventProcessed(
+/**
+ * Claims up to `limit` due events, oldest first (or only the one named `id`), for the rest of the
+ * transaction; see claimDueEvent.
+ */
+export async function claimDueEvents(tx: Tx, limit: number, id?: string): Promise<ClaimedEvent[]> {
+  // Safe to commit asynchronously: the events are already durable in the inbox and are marked
+  // processed in this same transaction, so a commit lost in a crash is simply applied again.
+  await tx.query('SET LOCAL synchronous_commit = off');
+  return tx.query<ClaimedEvent>(
+    `SELECT id, type, payload, attempts FROM stripe_events
+     WHERE status = 'pending' AND next_attempt_at <= now() AND ($1::text IS NULL OR id = $1)
+     ORDER BY received_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [id ?? null, limit],
+  );
+}
+
+/** Marks applied events processed, with what applying each did, in one statement. */
+export async function markEventsProcessed(
   tx: Tx,
-  id: string,
-  outcome: string,
-  chargeRequestId: string | null,
+  results: readonly { id: string; outcome: string; requestId: string | null }[],
 ): Promise<void> {
   await tx.query(
-    `UPDATE stripe_events SET status = 'processed', processed_at = now(), outcome = $2, charge_request_id = $3,
-       last_error = NULL WHERE id = $1`,
-    [id, outcome, chargeRequestId],
+    `UPDATE stripe_events e SET status = 'processed', processed_at = now(), outcome = r.outcome,
+       charge_request_id = r.request_id, last_error = NULL
+     FROM unnest($1::text[], $2::text[], $3::uuid[]) AS r(id, outcome, request_id)
+     WHERE e.id = r.id`,
+    [results.map((r) => r.id), results.map((r) => r.outcome), results.map((r) => r.requestId)],
   );
 }
 

@@ -6,12 +6,12 @@ import { approvalsRequired } from '../domain/policy.js';
 import { type Refusal, type Result, refuse } from '../errors.js';
 import { countApprovals, findDecision, recordDecisionOnce } from '../persistence/approvals.js';
 import { appendAudit } from '../persistence/audit.js';
+import { LINKS_CHANNEL, notify } from '../persistence/channels.js';
 import { findChargeRequest, lockChargeRequest } from '../persistence/charge-requests.js';
 import { queueCardUpdate } from '../persistence/outbox.js';
 import { type ActingClicker, decisionDetails, resolveClicker } from './acting-approver.js';
 import type { ActionResult, UseCaseDeps } from './deps.js';
 import { enforcePolicy } from './enforce-policy.js';
-import { issuePaymentLink } from './payment-link.js';
 import { transitionWithUpdates } from './transition-with-updates.js';
 
 export interface DecisionClick {
@@ -66,12 +66,12 @@ async function alreadyApproved(tx: Queryable, request: ChargeRequest, clicker: A
  * delegate standing in for one), check them and the version, re-check the spending policy under
  * budget locks (budgets move between proposal and approval), record the decision of the approver who
  * counts, and once enough distinct approvers have approved this version, move to `approved` by
- * compare-and-set. Then create the payment link.
+ * compare-and-set. A worker then creates the payment link (see payment-link.ts).
  */
 export async function approveCharge(deps: UseCaseDeps, click: DecisionClick): Promise<ActionResult> {
   const isApprover = await deps.approvers.isApprover(click.userId);
   const now = deps.clock.now();
-  const outcome = await deps.db.transaction(async (tx): Promise<Result<{ message?: string; approved?: true }>> => {
+  const outcome = await deps.db.transaction(async (tx): Promise<Result<{ message?: string }>> => {
     const locked = await lockChargeRequest(tx, click.requestId);
     const clicker = await resolveClicker(deps, tx, click.userId, now, { lock: true, isApprover });
     const checked = checkDecision(deps, locked, click, clicker);
@@ -143,10 +143,12 @@ export async function approveCharge(deps: UseCaseDeps, click: DecisionClick): Pr
       },
       [{ type: 'approved', by: click.userId, ...(onBehalfOf ? { onBehalfOf } : {}) }],
     );
-    return moved.ok ? { ok: true, approved: true } : decidedMeanwhile(request);
+    if (!moved.ok) return decidedMeanwhile(request);
+    // The link is made by a worker, woken when this commits: the click does no more than record.
+    await notify(tx, LINKS_CHANNEL, request.id);
+    return { ok: true };
   });
   if (!outcome.ok) return outcome;
-  if (outcome.approved) await issuePaymentLink(deps, click.requestId);
   return outcome.message ? { ok: true, message: outcome.message } : { ok: true };
 }
 

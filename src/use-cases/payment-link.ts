@@ -2,6 +2,7 @@ import { holdsApprovalRight } from '../domain/authorization.js';
 import type { ChargeRequest } from '../domain/charge-request.js';
 import { refuse } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { LINKS_CHANNEL, notify } from '../persistence/channels.js';
 import {
   advanceLinkAttempt,
   findChargeRequest,
@@ -36,6 +37,12 @@ type Attempt =
  * the next attempt number (a fresh key).
  */
 export async function issuePaymentLink(deps: UseCaseDeps, requestId: string): Promise<void> {
+  // One instance works on a request's link at a time (the others find the lock taken and move on);
+  // the idempotency key and the compare-and-set would keep it to one link anyway.
+  await deps.db.withSessionLock(`countersign:link:${requestId}`, () => issueUnlocked(deps, requestId));
+}
+
+async function issueUnlocked(deps: UseCaseDeps, requestId: string): Promise<void> {
   const request = await findChargeRequest(deps.db, requestId);
   if (request?.status !== 'approved') return;
   const log = deps.logger.child({ reference: request.reference, version: request.version });
@@ -187,7 +194,7 @@ export async function retryPaymentLink(
     changes: { linkAttempt: request.linkAttempt + 1, linkFailures: 0, lastError: null },
   });
   if (!moved.ok) return refuse(moved.code, `${request.reference} cannot be retried now: ${moved.message}.`);
-  await issuePaymentLink(deps, request.id);
+  await notify(deps.db, LINKS_CHANNEL, request.id);
   return { ok: true };
 }
 

@@ -7,8 +7,7 @@ import type { AppliedEvent } from '../inbox/worker.js';
 import type { ThreadNotice } from '../outbox/items.js';
 import { appendAudit } from '../persistence/audit.js';
 import {
-  findRequestIdFor,
-  lockChargeRequest,
+  lockChargeRequestFor,
   markDisputed,
   type TransitionChanges,
   transitionChargeRequest,
@@ -18,20 +17,20 @@ import type { ClaimedEvent } from '../persistence/stripe-events.js';
 import { translateStripeEvent } from '../stripe/events.js';
 import type { StripeGateway } from '../stripe/gateway.js';
 
-export type PaymentOutcome = 'applied' | 'no_change' | 'not_ours';
+export type PaymentOutcome = 'applied' | 'no_change';
 
 /**
- * Applies one payment fact to a request, in the caller's transaction: lock the request, plan the
- * moves the fact implies from where it stands (domain/payment-events.ts: any order of delivery ends
- * in the same state), apply each by compare-and-set, and queue the card update and thread notices.
+ * Applies one payment fact to a request the caller has locked, in its transaction: plan the moves
+ * the fact implies from where the request stands (domain/payment-events.ts: any order of delivery
+ * ends in the same state), apply each by compare-and-set, and queue the card update and notices.
  */
 export async function recordPaymentEvent(
   tx: Tx,
-  payment: { requestId: string; eventId: string; fact: PaymentFact },
+  payment: { locked: ChargeRequest; eventId: string; fact: PaymentFact },
 ): Promise<PaymentOutcome> {
-  const { requestId, eventId, fact } = payment;
-  let current = await lockChargeRequest(tx, requestId);
-  if (!current) return 'not_ours';
+  const { eventId, fact } = payment;
+  let current = payment.locked;
+  const requestId = current.id;
   const notices: ThreadNotice[] = [];
 
   if (fact.kind === 'disputed') {
@@ -85,17 +84,17 @@ export async function applyStripeEvent(
   const translated = translateStripeEvent(event.payload);
   if (!translated) return { outcome: 'ignored', requestId: null };
   const { locator } = translated;
-  let requestId = await findRequestIdFor(tx, locator);
-  if (!requestId && locator.paymentIntentId && stripe) {
+  let locked = await lockChargeRequestFor(tx, locator);
+  if (!locked && locator.paymentIntentId && stripe) {
     // Rare (a dispute seen before its payment): the intent carries our metadata from the payment link.
     const fromIntent = await stripe.requestIdOfPaymentIntent(locator.paymentIntentId);
-    requestId = fromIntent
-      ? await findRequestIdFor(tx, { paymentLinkId: null, paymentIntentId: null, requestId: fromIntent })
+    locked = fromIntent
+      ? await lockChargeRequestFor(tx, { paymentLinkId: null, paymentIntentId: null, requestId: fromIntent })
       : undefined;
   }
-  if (!requestId) return { outcome: 'not_ours', requestId: null };
-  const outcome = await recordPaymentEvent(tx, { requestId, eventId: event.id, fact: translated.fact });
-  return { outcome, requestId: outcome === 'not_ours' ? null : requestId };
+  if (!locked) return { outcome: 'not_ours', requestId: null };
+  const outcome = await recordPaymentEvent(tx, { locked, eventId: event.id, fact: translated.fact });
+  return { outcome, requestId: locked.id };
 }
 
 function changesFor(

@@ -66,7 +66,7 @@ describe('the Stripe inbox', () => {
     const inbox = createInbox({
       db: database.db,
       apply: async (tx) => {
-        await tx.query(`INSERT INTO audit_events (actor, action) VALUES ('test', 'half_done')`);
+        await tx.query(`INSERT INTO audit_events (actor, action, details) VALUES ('test', 'half_done', '{}')`);
         throw new Error('crashed half-way');
       },
       logger: silentLogger,
@@ -75,6 +75,39 @@ describe('the Stripe inbox', () => {
     expect(await inbox.processNext('evt_half')).toBe('failed');
     expect(await database.db.query(`SELECT 1 FROM audit_events WHERE action = 'half_done'`)).toEqual([]);
     expect(await row('evt_half')).toMatchObject({ status: 'pending', attempts: 1 });
+  });
+
+  test('when events are applied in a batch and one of them fails, then the others are applied and only it waits for a retry', async () => {
+    const applied: string[] = [];
+    const inbox = createInbox({
+      db: database.db,
+      apply: async (tx, event) => {
+        if (event.id === 'evt_batch_bad') throw new Error('cannot apply this one');
+        await tx.query(`INSERT INTO audit_events (actor, action, details) VALUES ('test', $1, '{}')`, [event.id]);
+        applied.push(event.id);
+        return { outcome: 'applied', requestId: null };
+      },
+      logger: silentLogger,
+    });
+    const ids = ['evt_batch_1', 'evt_batch_bad', 'evt_batch_2', 'evt_batch_3'];
+    for (const id of ids)
+      await ingestStripeEvent(database.db, { id, type: 'charge.refunded', payload: `{"id":"${id}"}` });
+    expect(await inbox.processBatch(50)).toBe(4);
+    const outcomes = await database.db.query<{ id: string; status: string; outcome: string | null; attempts: number }>(
+      'SELECT id, status, outcome, attempts FROM stripe_events WHERE id = ANY($1) ORDER BY id',
+      [ids],
+    );
+    expect(outcomes).toEqual([
+      { id: 'evt_batch_1', status: 'processed', outcome: 'applied', attempts: 0 },
+      { id: 'evt_batch_2', status: 'processed', outcome: 'applied', attempts: 0 },
+      { id: 'evt_batch_3', status: 'processed', outcome: 'applied', attempts: 0 },
+      { id: 'evt_batch_bad', status: 'pending', outcome: null, attempts: 1 },
+    ]);
+    // The failed batch's writes were rolled back: each good event's effect is there once.
+    const effects = await database.db.query<{ action: string }>(
+      `SELECT action FROM audit_events WHERE action LIKE 'evt_batch%' ORDER BY action`,
+    );
+    expect(effects.map((e) => e.action)).toEqual(['evt_batch_1', 'evt_batch_2', 'evt_batch_3']);
   });
 
   test('a redelivered event is stored once', async () => {

@@ -96,6 +96,11 @@ export interface BudgetUsage {
   readonly channelThisMonth: bigint;
 }
 
+/** Whether a budget (a requester's day, a channel's month) limits this currency at all. */
+export function hasBudgetRules(policy: Policy, currency: string): boolean {
+  return policy.requesterDailyLimit.has(currency) || policy.channelMonthlyBudget.has(currency);
+}
+
 /** Rules that depend on what was already requested or approved (budgets move, so they are checked twice). */
 export function checkBudgetRules(policy: Policy, money: Money, usage: BudgetUsage): Violation[] {
   const violations: Violation[] = [];

@@ -26,7 +26,10 @@ export async function lockBudgets(db: Queryable, scope: UsageScope): Promise<voi
     `requester:${scope.requesterId}:${scope.currency}:${scope.day.start.toISOString()}`,
     `channel:${scope.channelId}:${scope.currency}:${scope.month.start.toISOString()}`,
   ].sort();
-  for (const key of keys) await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+  await db.query(
+    'SELECT pg_advisory_xact_lock(hashtext(key)) FROM unnest($1::text[]) WITH ORDINALITY AS k(key, n) ORDER BY n',
+    [keys],
+  );
 }
 
 /**

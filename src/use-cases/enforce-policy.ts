@@ -7,6 +7,7 @@ import {
   budgetShare,
   checkBudgetRules,
   checkRequestRules,
+  hasBudgetRules,
   type Violation,
 } from '../domain/policy.js';
 import { type Refusal, refuse } from '../errors.js';
@@ -53,12 +54,13 @@ export async function enforcePolicy(
   check: PolicyCheck,
 ): Promise<Refusal<'policy_refused'> | undefined> {
   const settings = deps.policy;
-  const scope = usageScope(settings, check);
-  await lockBudgets(tx, scope);
-  const violations = [
-    ...checkRequestRules(settings.rules, check.money),
-    ...checkBudgetRules(settings.rules, check.money, await budgetUsage(tx, scope)),
-  ];
+  const violations = checkRequestRules(settings.rules, check.money);
+  // Budgets are locked and summed only where a budget rule applies to this currency.
+  if (hasBudgetRules(settings.rules, check.money.currency)) {
+    const scope = usageScope(settings, check);
+    await lockBudgets(tx, scope);
+    violations.push(...checkBudgetRules(settings.rules, check.money, await budgetUsage(tx, scope)));
+  }
   if (violations.length > 0) {
     await appendAudit(tx, {
       chargeRequestId: check.requestId ?? null,

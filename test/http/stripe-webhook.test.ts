@@ -1,8 +1,6 @@
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
-import { ADMINS, startTestApp, type TestApp } from '../support/app.js';
-import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
-import { FakeStripe } from '../support/fake-stripe.js';
+import { ADMINS, type TestApp } from '../support/app.js';
 import {
   approvedWithLink,
   ephemeral,
@@ -13,6 +11,7 @@ import {
   waitForStatus,
 } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
+import { useServices } from '../support/services.js';
 import {
   charge,
   checkoutSession,
@@ -22,22 +21,8 @@ import {
   WEBHOOK_SECRETS,
 } from '../support/stripe-events.js';
 
-let app: TestApp | undefined;
-let stripe: FakeStripe | undefined;
-let slack: FakeSlack | undefined;
-afterEach(async () => {
-  await app?.stop();
-  await stripe?.close();
-  await slack?.close();
-  app = undefined;
-});
-
-async function start(env: Record<string, string> = {}) {
-  slack = await startFakeSlack();
-  stripe = await FakeStripe.start();
-  app = await startTestApp({ slack, stripe, env: { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRETS.join(','), ...env } });
-  return app;
-}
+const services = useServices({ env: { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRETS.join(',') } });
+const start = (env: Record<string, string> = {}) => services.start({ env });
 
 /** Waits until the inbox worker has applied these events; returns their outcomes in order. */
 async function applied(t: TestApp, ids: string[]): Promise<string[]> {
@@ -265,7 +250,6 @@ test('events stored but not yet applied when the app stopped are applied after a
   const t = await start();
   const request = await approvedWithLink(t);
   await t.stop();
-  app = undefined;
   // As if the app died right after answering Stripe: the event is in the inbox, unapplied.
   const event = stripeEvent('checkout.session.completed', checkoutSession(request.paymentLinkId));
   await query(t.databaseUrl, 'INSERT INTO stripe_events (id, type, payload) VALUES ($1, $2, $3)', [
@@ -273,14 +257,9 @@ test('events stored but not yet applied when the app stopped are applied after a
     event.type,
     JSON.stringify(event),
   ]);
-  app = await startTestApp({
-    slack,
-    stripe,
-    databaseUrl: t.databaseUrl,
-    env: { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRETS.join(',') },
-  });
-  expect(await applied(app, [event.id])).toEqual(['applied']);
-  await waitForStatus(app, request.id, 'paid');
+  const restarted = await services.start({ databaseUrl: t.databaseUrl });
+  expect(await applied(restarted, [event.id])).toEqual(['applied']);
+  await waitForStatus(restarted, request.id, 'paid');
 });
 
 test('a payment that arrives after cancellation is still recorded, and the thread is told to consider a refund', async () => {
@@ -311,7 +290,7 @@ describe('reconciliation', () => {
   test('when a webhook never arrives, then /charges reconcile records the payment, once', async () => {
     const t = await start({ ADMIN_USER_IDS: ADMINS.join(',') });
     const request = await approvedWithLink(t);
-    stripe?.sessions.push(checkoutSession(request.paymentLinkId));
+    services.stripe.sessions.push(checkoutSession(request.paymentLinkId));
 
     await t.postCommand({ text: 'reconcile', user_id: 'U0NOTADMIN', response_url: t.slack.responseUrl('not-admin') });
     expect(await ephemeral(t, 'not-admin')).toMatch(/for Countersign admins/);

@@ -1,9 +1,8 @@
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
 import { MODALS } from '../../src/slack/blocks/modals.js';
-import { APPROVERS, startTestApp, type TestApp } from '../support/app.js';
-import { type FakeSlack, startFakeSlack, viewSubmission } from '../support/fake-slack.js';
-import { FakeStripe } from '../support/fake-stripe.js';
+import { APPROVERS, type TestAppOptions } from '../support/app.js';
+import { viewSubmission } from '../support/fake-slack.js';
 import {
   click,
   ephemeral,
@@ -16,29 +15,14 @@ import {
   waitForStatus,
 } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
+import { useServices } from '../support/services.js';
 
 const [FIN1 = '', FIN2 = ''] = APPROVERS;
 const REQUESTER = 'U0REQUESTER';
 
-let apps: TestApp[] = [];
-let stripe: FakeStripe | undefined;
-let slack: FakeSlack | undefined;
-afterEach(async () => {
-  for (const app of apps) await app.stop();
-  apps = [];
-  await stripe?.close();
-  await slack?.close();
-  stripe = undefined;
-  slack = undefined;
-});
+const services = useServices();
 
-async function start(options: Parameters<typeof startTestApp>[0] = {}) {
-  slack ??= await startFakeSlack();
-  stripe ??= await FakeStripe.start();
-  const app = await startTestApp({ slack, stripe, ...options });
-  apps.push(app);
-  return app;
-}
+const start = (options: TestAppOptions = {}) => services.start(options);
 
 describe('approving a charge', () => {
   test('when an approver approves, then exactly one link is created for exactly the approved version', async () => {
@@ -47,8 +31,8 @@ describe('approving a charge', () => {
     expect((await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1)).status).toBe(200);
     await waitForStatus(app, request.id, 'link_created');
 
-    const [link] = stripe?.links ?? [];
-    expect(stripe?.links).toHaveLength(1);
+    const [link] = services.stripe.links ?? [];
+    expect(services.stripe.links).toHaveLength(1);
     expect(link?.params).toMatchObject({
       line_items: {
         0: {
@@ -68,7 +52,7 @@ describe('approving a charge', () => {
       payment_intent_data: { metadata: { countersign_request_id: request.id } },
       restrictions: { completed_sessions: { limit: '1' } },
     });
-    expect(stripe?.createCalls()[0]?.idempotencyKey).toBe(`countersign-link-${request.id}-v1-a0`);
+    expect(services.stripe.createCalls()[0]?.idempotencyKey).toBe(`countersign-link-${request.id}-v1-a0`);
 
     const [row] = await query(
       app.databaseUrl,
@@ -104,7 +88,7 @@ describe('approving a charge', () => {
     expect((await Promise.all(clicks)).map((r) => r.status)).toEqual(Array(20).fill(200));
     await waitForStatus(app, request.id, 'link_created');
     await settled(app);
-    expect(stripe?.links).toHaveLength(1);
+    expect(services.stripe.links).toHaveLength(1);
     const approvals = await query(app.databaseUrl, "SELECT * FROM audit_events WHERE action = 'approve'");
     expect(approvals).toHaveLength(1);
     expect(await query(app.databaseUrl, 'SELECT * FROM charge_approvals')).toHaveLength(1);
@@ -120,7 +104,7 @@ describe('approving a charge', () => {
     await Promise.all(clicks);
     await waitForStatus(first, request.id, 'link_created');
     await Promise.all([settled(first), settled(second)]);
-    expect(stripe?.links).toHaveLength(1);
+    expect(services.stripe.links).toHaveLength(1);
     expect(
       await query(first.databaseUrl, "SELECT * FROM audit_events WHERE action IN ('approve', 'create_link')"),
     ).toHaveLength(2);
@@ -142,7 +126,7 @@ describe('approving a charge', () => {
     expect(await ephemeral(own, REQUESTER)).toMatch(/You requested CR-\d+, so someone else must approve it/);
 
     expect(await statusOf(app, request.id)).toBe('pending_approval');
-    expect(stripe?.links).toHaveLength(0);
+    expect(services.stripe.links).toHaveLength(0);
     expect(await query(app.databaseUrl, "SELECT * FROM audit_events WHERE action <> 'create'")).toEqual([]);
   });
 
@@ -177,8 +161,7 @@ describe('approving a charge', () => {
         },
       }),
     });
-    stripe = await FakeStripe.start();
-    stripe.deny('GET /v1/payment_links');
+    (await services.prepare()).stripe.deny('GET /v1/payment_links');
     await start({ logger, env: { STRIPE_SECRET_KEY: 'rk_test_restricted123' } });
     expect(lines.join('')).toContain('STRIPE_SECRET_KEY lacks the permission \\"Payment Links (write)\\"');
     expect(lines.join('')).not.toContain('rk_test_restricted123');
@@ -189,7 +172,7 @@ describe('approving a charge', () => {
     await propose(app);
     await click(app, CARD_ACTIONS.approve, '{"amount":1,"status":"approved"}', FIN1);
     expect(await ephemeral(app, FIN1)).toMatch(/not valid any more/);
-    expect(stripe?.links).toHaveLength(0);
+    expect(services.stripe.links).toHaveLength(0);
   });
 });
 
@@ -279,8 +262,8 @@ describe('rejecting and editing', () => {
 
     await click(app, CARD_ACTIONS.approve, `${request.id}:2`, FIN2);
     await waitForStatus(app, request.id, 'link_created');
-    expect(stripe?.links).toHaveLength(1);
-    expect(stripe?.links[0]?.params).toMatchObject({
+    expect(services.stripe.links).toHaveLength(1);
+    expect(services.stripe.links[0]?.params).toMatchObject({
       line_items: { 0: { price_data: { unit_amount_decimal: '150000' } } },
       metadata: { countersign_version: '2' },
     });
@@ -300,7 +283,7 @@ describe('rejecting and editing', () => {
 describe('Stripe failures, crashes and cancellation', () => {
   test('when Stripe refuses permanently, then the request is link_failed with the reason, and Retry creates one link', async () => {
     const app = await start();
-    stripe?.failNext('POST /v1/payment_links', {
+    services.stripe.failNext('POST /v1/payment_links', {
       status: 403,
       type: 'invalid_request_error',
       message: 'The provided key does not have permission to create payment links.',
@@ -317,8 +300,8 @@ describe('Stripe failures, crashes and cancellation', () => {
     expect(await ephemeral(app, 'U0STRANGER')).toMatch(/Only finance approvers can retry/);
     await click(app, CARD_ACTIONS.retry, `${request.id}:1`, FIN2);
     await waitForStatus(app, request.id, 'link_created');
-    expect(stripe?.links).toHaveLength(1);
-    expect(stripe?.createCalls().map((c) => c.idempotencyKey)).toEqual([
+    expect(services.stripe.links).toHaveLength(1);
+    expect(services.stripe.createCalls().map((c) => c.idempotencyKey)).toEqual([
       `countersign-link-${request.id}-v1-a0`,
       `countersign-link-${request.id}-v1-a1`,
     ]);
@@ -329,15 +312,15 @@ describe('Stripe failures, crashes and cancellation', () => {
   test('when Stripe is down for a while, then the request stays approved and the link is created once it recovers', async () => {
     const app = await start();
     for (let i = 0; i < 3; i++)
-      stripe?.failNext('POST /v1/payment_links', { status: 500, type: 'api_error', message: 'boom' });
+      services.stripe.failNext('POST /v1/payment_links', { status: 500, type: 'api_error', message: 'boom' });
     const request = await propose(app);
     await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);
     await waitForStatus(app, request.id, 'link_created');
-    expect(stripe?.links).toHaveLength(1);
+    expect(services.stripe.links).toHaveLength(1);
     // Stripe stores each 500 under its key and replays it: each key is retried once, its replay
     // sends Countersign looking for a link (none), and the next attempt number gets a fresh key.
     expect(
-      stripe?.createCalls().map((c) => ({
+      services.stripe.createCalls().map((c) => ({
         key: c.idempotencyKey?.replace(`countersign-link-${request.id}-`, ''),
         status: c.status,
         replayed: c.replayed,
@@ -366,19 +349,18 @@ describe('Stripe failures, crashes and cancellation', () => {
     // Stopped with almost no grace: the click's work is cut off while Stripe holds its answer.
     const app = await start({ env: { SHUTDOWN_TIMEOUT_MS: '100' } });
     const request = await propose(app);
-    stripe?.holdCreateResponses();
+    services.stripe.holdCreateResponses();
     await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);
-    await stripe?.waitForLinks(1);
+    await services.stripe.waitForLinks(1);
     await app.stop();
-    apps = [];
     expect(await statusOf(app, request.id)).toBe('approved');
 
     const restarted = await start({ databaseUrl: app.databaseUrl });
     await waitForStatus(restarted, request.id, 'link_created');
-    expect(stripe?.links).toHaveLength(1);
+    expect(services.stripe.links).toHaveLength(1);
     const [row] = await query(restarted.databaseUrl, 'SELECT payment_link_id FROM charge_requests');
-    expect(row?.payment_link_id).toBe(stripe?.links[0]?.id);
-    expect(stripe?.createCalls().some((c) => c.replayed)).toBe(true);
+    expect(row?.payment_link_id).toBe(services.stripe.links[0]?.id);
+    expect(services.stripe.createCalls().some((c) => c.replayed)).toBe(true);
   });
 
   test('cancel asks first, says the link will be deactivated, deactivates it; the card and the thread say who and why', async () => {
@@ -391,12 +373,12 @@ describe('Stripe failures, crashes and cancellation', () => {
     expect(JSON.stringify(modal.blocks)).toContain("This deactivates the customer's payment link");
     // Opening the form changed nothing: it is the confirmation.
     expect(await statusOf(app, request.id)).toBe('link_created');
-    expect(stripe?.links[0]?.active).toBe(true);
+    expect(services.stripe.links[0]?.active).toBe(true);
     // The requester's own reason is optional.
     expect(modal.blocks.find((b) => b.block_id === 'reason')?.optional).toBe(true);
     expect(await submitModal(app, modal, REQUESTER, { reason: '' })).toEqual({});
     await waitForStatus(app, request.id, 'canceled');
-    expect(stripe?.links[0]?.active).toBe(false);
+    expect(services.stripe.links[0]?.active).toBe(false);
     await app.slack.waitForCall('chat.postMessage', (c) => String(c.args.text).includes('no longer accepts payments'));
     const card = await app.slack.waitForCall('chat.update', (c) =>
       JSON.stringify(c.args.blocks).includes('Canceled by'),
@@ -443,7 +425,11 @@ describe('Stripe failures, crashes and cancellation', () => {
     const request = await propose(app);
     await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);
     await waitForStatus(app, request.id, 'link_created');
-    stripe?.failNext('POST /v1/payment_links/:id', { status: 400, type: 'invalid_request_error', message: 'nope' });
+    services.stripe.failNext('POST /v1/payment_links/:id', {
+      status: 400,
+      type: 'invalid_request_error',
+      message: 'nope',
+    });
     const modal = await openModal(app, CARD_ACTIONS.cancel, `${request.id}:1`, FIN2);
     expect(await submitModal(app, modal, FIN2, { reason: 'wrong customer' })).toMatchObject({
       errors: { reason: expect.stringMatching(/Stripe did not deactivate the payment link/) },

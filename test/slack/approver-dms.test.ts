@@ -1,32 +1,16 @@
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
-import { APPROVERS, startTestApp, type TestApp } from '../support/app.js';
-import { buttonClick, type FakeSlack, type SlackCall, startFakeSlack } from '../support/fake-slack.js';
-import { FakeStripe } from '../support/fake-stripe.js';
+import { APPROVERS } from '../support/app.js';
+import { buttonClick, type SlackCall } from '../support/fake-slack.js';
 import { dmCardsTo, propose, query, settled, waitForStatus } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
+import { useServices } from '../support/services.js';
 
 const [FIN1 = '', FIN2 = '', FIN3 = ''] = APPROVERS;
 
-let apps: TestApp[] = [];
-let slack: FakeSlack | undefined;
-let stripe: FakeStripe | undefined;
-afterEach(async () => {
-  for (const app of apps) await app.stop();
-  apps = [];
-  await slack?.close();
-  await stripe?.close();
-  slack = undefined;
-  stripe = undefined;
-});
+const services = useServices();
 
-async function start(env: Record<string, string> = {}) {
-  slack = await startFakeSlack();
-  stripe = await FakeStripe.start();
-  const app = await startTestApp({ slack, stripe, env });
-  apps.push(app);
-  return app;
-}
+const start = (env: Record<string, string> = {}) => services.start({ env });
 
 const buttons = (call: SlackCall | undefined) =>
   ((call?.args.blocks ?? []) as { type: string; elements?: { action_id?: string; value?: string }[] }[])
@@ -116,13 +100,8 @@ describe('approvers are notified where they work', () => {
         mirror: posts.filter((c) => c.args.channel === 'C0FINANCE').length,
         dms: posts.filter((c) => String(c.args.channel).startsWith('D')).length,
       }).toEqual(expected);
-      await app.stop();
-      apps = [];
-      await slack?.close();
-      await stripe?.close();
+      await services.reset();
     }
-    slack = undefined;
-    stripe = undefined;
   });
 
   test('members of APPROVER_USERGROUP_ID are DMed too', async () => {
@@ -136,7 +115,7 @@ describe('approvers are notified where they work', () => {
 
   test('when Slack cannot DM one approver, then the others still get theirs; a passing outage is retried without posting twice', async () => {
     const app = await start();
-    slack?.failNext('conversations.open', { error: 'user_not_found' });
+    services.slack.failNext('conversations.open', { error: 'user_not_found' });
     const request = await propose(app);
     await settled(app);
     const dmed = APPROVERS.filter((u) => dmCardsTo(app, u).length === 1);
@@ -147,7 +126,7 @@ describe('approvers are notified where they work', () => {
     ]);
 
     // An outage in the middle of the DMs: the item is retried and nobody gets a second copy.
-    slack?.failNext('conversations.open', { status: 500 });
+    services.slack.failNext('conversations.open', { status: 500 });
     const second = await propose(app, 'new 99 USD Globex — support');
     expect(second.id).not.toBe(request.id);
     await settled(app);

@@ -1,11 +1,10 @@
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
-import { APPROVERS, startTestApp, type TestApp } from '../support/app.js';
+import { APPROVERS, type TestApp } from '../support/app.js';
 import { FakeClock } from '../support/clock.js';
-import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
-import { FakeStripe } from '../support/fake-stripe.js';
 import { click, ephemeral, propose, query, runCommand, statusOf, waitForStatus } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
+import { useServices } from '../support/services.js';
 
 const [ALICE = '', MAYA = ''] = APPROVERS;
 const BOB = 'U0BOB';
@@ -14,22 +13,11 @@ const REQUESTER = 'U0REQUESTER';
 /** 20 Nov 2026, 11:00 in Berlin. */
 const START = new Date('2026-11-20T10:00:00Z');
 
-let app: TestApp | undefined;
-let stripe: FakeStripe | undefined;
-let slack: FakeSlack | undefined;
-afterEach(async () => {
-  await app?.stop();
-  await stripe?.close();
-  await slack?.close();
-  app = undefined;
-});
+const services = useServices({ env: { REPORT_TIMEZONE: 'Europe/Berlin' } });
 
 async function start(env: Record<string, string> = {}) {
   const clock = new FakeClock(START);
-  slack = await startFakeSlack();
-  stripe = await FakeStripe.start();
-  app = await startTestApp({ slack, stripe, clock, env: { REPORT_TIMEZONE: 'Europe/Berlin', ...env } });
-  return { t: app, clock };
+  return { t: await services.start({ clock, env }), clock };
 }
 
 const delegations = (t: TestApp) =>

@@ -1,54 +1,38 @@
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
-import { APPROVERS, startTestApp, type TestApp } from '../support/app.js';
+import { APPROVERS, type startTestApp, type TestApp } from '../support/app.js';
 import { FakeClock } from '../support/clock.js';
-import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
-import { FakeStripe } from '../support/fake-stripe.js';
 import { click, propose, query, settled, waitForStatus } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
+import { useServices } from '../support/services.js';
 
 const [FIN1 = ''] = APPROVERS;
 const FIVE_MINUTES = 5 * 60_000;
 
-let apps: TestApp[] = [];
-let stripe: FakeStripe | undefined;
-let slack: FakeSlack | undefined;
-afterEach(async () => {
-  for (const app of apps) await app.stop();
-  apps = [];
-  await stripe?.close();
-  await slack?.close();
-  stripe = undefined;
-  slack = undefined;
-});
+const services = useServices();
 
 async function start(clock: FakeClock, options: Parameters<typeof startTestApp>[0] = {}) {
-  slack ??= await startFakeSlack();
-  stripe ??= await FakeStripe.start();
-  const app = await startTestApp({ slack, stripe, clock, env: { LINK_DELAY_ALERT: '5m' }, ...options });
-  apps.push(app);
-  return app;
+  return services.start({ clock, env: { LINK_DELAY_ALERT: '5m' }, ...options });
 }
 
 /** Stripe cannot be reached: every connection to create a link drops (the client retries twice each time). */
 function stripeUnreachable() {
-  for (let i = 0; i < 600; i++) stripe?.dropNext('POST /v1/payment_links');
+  for (let i = 0; i < 600; i++) services.stripe.dropNext('POST /v1/payment_links');
 }
 
 const delayNotices = (reference: string) =>
-  slack
-    ?.callsOf('chat.postMessage')
+  services.slack
+    .callsOf('chat.postMessage')
     .filter(
       (c) =>
         c.args.thread_ts &&
         String(c.args.text).includes(`payment link for ${reference}`) &&
         String(c.args.text).includes('is late'),
-    ) ?? [];
+    );
 const delayDms = (reference: string) =>
-  slack
-    ?.callsOf('chat.postMessage')
-    .filter((c) => /^U/.test(String(c.args.channel)) && String(c.args.text).startsWith(`:hourglass: ${reference} `)) ??
-  [];
+  services.slack
+    .callsOf('chat.postMessage')
+    .filter((c) => /^U/.test(String(c.args.channel)) && String(c.args.text).startsWith(`:hourglass: ${reference} `));
 const delayAudits = (app: TestApp, id: string) =>
   query(app.databaseUrl, "SELECT actor FROM audit_events WHERE charge_request_id = $1 AND action = 'link_delayed'", [
     id,
@@ -62,7 +46,7 @@ describe('a payment link that does not come (LINK_DELAY_ALERT)', () => {
     const request = await propose(app);
     const reference = `CR-${request.number}`;
     await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);
-    await eventually(() => ((stripe?.createCalls().length ?? 0) >= 3 ? true : undefined), 'Stripe tried');
+    await eventually(() => ((services.stripe.createCalls().length ?? 0) >= 3 ? true : undefined), 'Stripe tried');
 
     clock.advance(FIVE_MINUTES + 1_000);
     const notice = await app.slack.waitForCall('chat.postMessage', (c) => delayNotices(reference).includes(c));
@@ -82,13 +66,13 @@ describe('a payment link that does not come (LINK_DELAY_ALERT)', () => {
 
     // Later looks, and more time, say nothing more; when Stripe is back the link comes as usual.
     clock.advance(FIVE_MINUTES * 3);
-    stripe?.clearFailures();
+    services.stripe.clearFailures();
     await waitForStatus(app, request.id, 'link_created');
     await settled(app);
     expect(delayNotices(reference)).toHaveLength(1);
     expect(delayDms(reference)).toHaveLength(APPROVERS.length);
     expect(await delayAudits(app, request.id)).toHaveLength(1);
-    expect(stripe?.links).toHaveLength(1);
+    expect(services.stripe.links).toHaveLength(1);
   });
 
   test('when two instances run, or the app restarts, then each late request is announced exactly once, also one that became late while the app was down', async () => {
@@ -105,8 +89,8 @@ describe('a payment link that does not come (LINK_DELAY_ALERT)', () => {
     const late = await propose(second);
     await click(second, CARD_ACTIONS.approve, `${late.id}:1`, FIN1);
     await waitForStatus(second, late.id, 'approved');
-    for (const app of apps) await app.stop();
-    apps = [];
+    await first.stop();
+    await second.stop();
     clock.advance(FIVE_MINUTES + 1_000);
 
     const restarted = await start(clock, { databaseUrl: first.databaseUrl });

@@ -2,44 +2,29 @@ import { createServer, request as forward, type Server } from 'node:http';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import Stripe from 'stripe';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
-import { APPROVERS, startTestApp, type TestApp } from '../support/app.js';
-import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
-import { FakeStripe } from '../support/fake-stripe.js';
+import { APPROVERS, type TestApp, type TestAppOptions } from '../support/app.js';
 import { click, propose, query, waitForStatus } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
+import { useServices } from '../support/services.js';
 
 const [FIN1 = ''] = APPROVERS;
 const STRIPE_500 = { status: 500, type: 'api_error', message: 'An unknown error occurred' };
 
-let apps: TestApp[] = [];
-let stripe: FakeStripe | undefined;
-let slack: FakeSlack | undefined;
+const services = useServices();
 let proxy: Server | undefined;
 afterEach(async () => {
-  for (const app of apps) await app.stop();
-  apps = [];
-  await stripe?.close();
-  await slack?.close();
   await new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)));
-  stripe = undefined;
-  slack = undefined;
   proxy = undefined;
 });
 
-async function start(options: Parameters<typeof startTestApp>[0] = {}) {
-  slack ??= await startFakeSlack();
-  stripe ??= await FakeStripe.start();
-  const app = await startTestApp({ slack, stripe, ...options });
-  apps.push(app);
-  return app;
-}
+const start = (options: TestAppOptions = {}) => services.start(options);
 
 /**
  * Each create call as (key suffix, status, replayed), in order. A 409 (a retry that overlapped the
  * first request with its key, when a sweep meets a slow click) is Stripe saying "wait": left out.
  */
 const creates = (requestId: string) =>
-  (stripe?.createCalls() ?? [])
+  (services.stripe.createCalls() ?? [])
     .filter((c) => c.status !== 409)
     .map((c) => ({
       key: c.idempotencyKey?.replace(`countersign-link-${requestId}-`, ''),
@@ -50,34 +35,37 @@ const creates = (requestId: string) =>
 const keyMoves = (app: TestApp) =>
   query(app.databaseUrl, "SELECT actor, details FROM audit_events WHERE action = 'advance_link_attempt'");
 
-const listCalls = () => (stripe?.requests ?? []).filter((r) => r.method === 'GET' && r.path === '/v1/payment_links');
+const listCalls = () =>
+  (services.stripe.requests ?? []).filter((r) => r.method === 'GET' && r.path === '/v1/payment_links');
 
 describe('a payment link after Stripe replays a stored 500', () => {
   test('when Stripe made the link despite answering 500, then the replay leads to that link and no second one is made', async () => {
     const app = await start();
-    stripe?.failNext('POST /v1/payment_links', STRIPE_500, { afterExecuting: true });
+    services.stripe.failNext('POST /v1/payment_links', STRIPE_500, { afterExecuting: true });
     const request = await propose(app);
     await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);
     await waitForStatus(app, request.id, 'link_created');
 
-    expect(stripe?.links).toHaveLength(1);
+    expect(services.stripe.links).toHaveLength(1);
     const [row] = await query(app.databaseUrl, 'SELECT payment_link_id, link_attempt FROM charge_requests');
-    expect(row).toEqual({ payment_link_id: stripe?.links[0]?.id, link_attempt: 0 });
+    expect(row).toEqual({ payment_link_id: services.stripe.links[0]?.id, link_attempt: 0 });
     expect(creates(request.id)).toEqual([
       { key: 'v1-a0', status: 500, replayed: false },
       { key: 'v1-a0', status: 500, replayed: true },
     ]);
     expect(await keyMoves(app)).toEqual([]);
-    await app.slack.waitForCall('chat.postMessage', (c) => String(c.args.text).includes(stripe?.links[0]?.url ?? '?'));
+    await app.slack.waitForCall('chat.postMessage', (c) =>
+      String(c.args.text).includes(services.stripe.links[0]?.url ?? '?'),
+    );
   });
 
   test('when Stripe has many links, then the search pages through them to this request’s link', async () => {
     const app = await start();
-    stripe?.failNext('POST /v1/payment_links', STRIPE_500, { afterExecuting: true });
-    const release = stripe?.holdNext('GET /v1/payment_links');
+    services.stripe.failNext('POST /v1/payment_links', STRIPE_500, { afterExecuting: true });
+    const release = services.stripe.holdNext('GET /v1/payment_links');
     const request = await propose(app);
     await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);
-    await stripe?.waitForLinks(1);
+    await services.stripe.waitForLinks(1);
     // 250 links of someone else made after ours: ours is on the third page of 100, newest first.
     const client = stripeClient();
     for (let i = 0; i < 250; i++) {
@@ -91,9 +79,9 @@ describe('a payment link after Stripe replays a stored 500', () => {
     release?.();
     await waitForStatus(app, request.id, 'link_created');
     const [row] = await query(app.databaseUrl, 'SELECT payment_link_id FROM charge_requests');
-    expect(row?.payment_link_id).toBe(stripe?.links[0]?.id);
+    expect(row?.payment_link_id).toBe(services.stripe.links[0]?.id);
     expect(listCalls().filter((c) => typeof c.params.starting_after === 'string').length).toBeGreaterThanOrEqual(2);
-    expect(stripe?.createCalls().filter((c) => c.idempotencyKey?.startsWith('countersign-'))).toHaveLength(2);
+    expect(services.stripe.createCalls().filter((c) => c.idempotencyKey?.startsWith('countersign-'))).toHaveLength(2);
   });
 
   test.each([
@@ -104,9 +92,12 @@ describe('a payment link after Stripe replays a stored 500', () => {
     async (_what, made) => {
       const first = await start();
       const second = await start({ databaseUrl: first.databaseUrl });
-      stripe?.failNext('POST /v1/payment_links', STRIPE_500, { afterExecuting: made });
+      services.stripe.failNext('POST /v1/payment_links', STRIPE_500, { afterExecuting: made });
       // Both instances' sweeps get the replay and search at the same moment.
-      const releases = [stripe?.holdNext('GET /v1/payment_links'), stripe?.holdNext('GET /v1/payment_links')];
+      const releases = [
+        services.stripe.holdNext('GET /v1/payment_links'),
+        services.stripe.holdNext('GET /v1/payment_links'),
+      ];
       const request = await propose(first);
       await click(first, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);
       await eventually(() => (listCalls().length >= 2 ? true : undefined), 'both instances searching');
@@ -119,9 +110,9 @@ describe('a payment link after Stripe replays a stored 500', () => {
       await first.app.stop();
       await second.app.stop();
 
-      expect(stripe?.links).toHaveLength(1);
+      expect(services.stripe.links).toHaveLength(1);
       const [row] = await query(first.databaseUrl, 'SELECT payment_link_id, link_attempt FROM charge_requests');
-      expect(row).toEqual({ payment_link_id: stripe?.links[0]?.id, link_attempt: made ? 0 : 1 });
+      expect(row).toEqual({ payment_link_id: services.stripe.links[0]?.id, link_attempt: made ? 0 : 1 });
       expect(await keyMoves(first)).toHaveLength(made ? 0 : 1);
       // Under the next key the link is made once; a later sweep may only get it replayed.
       expect(creates(request.id).filter((c) => c.key === 'v1-a1' && !c.replayed)).toHaveLength(made ? 0 : 1);
@@ -130,8 +121,7 @@ describe('a payment link after Stripe replays a stored 500', () => {
   );
 
   test('when a proxy in front of Stripe drops the replay header, then three server errors under one key move to the next', async () => {
-    stripe = await FakeStripe.start();
-    const base = new URL(stripe.apiBase);
+    const base = new URL((await services.prepare()).stripe.apiBase);
     proxy = createServer((req, res) => {
       const upstream = forward(
         { host: base.hostname, port: base.port, path: req.url, method: req.method, headers: req.headers },
@@ -146,11 +136,11 @@ describe('a payment link after Stripe replays a stored 500', () => {
     await new Promise<void>((resolve) => proxy?.listen(0, '127.0.0.1', resolve));
     const { port } = proxy.address() as { port: number };
     const app = await start({ env: { STRIPE_API_BASE: `http://127.0.0.1:${port}` } });
-    stripe.failNext('POST /v1/payment_links', STRIPE_500);
+    services.stripe.failNext('POST /v1/payment_links', STRIPE_500);
     const request = await propose(app);
     await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);
     await waitForStatus(app, request.id, 'link_created');
-    expect(stripe.links).toHaveLength(1);
+    expect(services.stripe.links).toHaveLength(1);
     expect(creates(request.id)).toEqual([
       { key: 'v1-a0', status: 500, replayed: false },
       { key: 'v1-a0', status: 500, replayed: true },
@@ -162,6 +152,6 @@ describe('a payment link after Stripe replays a stored 500', () => {
 });
 
 function stripeClient(): Stripe {
-  const base = new URL(stripe?.apiBase ?? '');
+  const base = new URL(services.stripe.apiBase ?? '');
   return new Stripe('sk_test_otheraccount1', { host: base.hostname, port: Number(base.port), protocol: 'http' });
 }

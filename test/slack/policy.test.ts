@@ -1,32 +1,17 @@
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
 import { MODALS } from '../../src/slack/blocks/modals.js';
-import { APPROVERS, startTestApp, type TestApp } from '../support/app.js';
-import { eventEnvelope, type FakeSlack, mentionEvent, startFakeSlack, viewSubmission } from '../support/fake-slack.js';
-import { FakeStripe } from '../support/fake-stripe.js';
+import { APPROVERS, type TestApp } from '../support/app.js';
+import { eventEnvelope, mentionEvent, viewSubmission } from '../support/fake-slack.js';
 import { click, ephemeral, openModal, propose, query, statusOf, waitForStatus } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
+import { useServices } from '../support/services.js';
 
 const [FIN1 = '', FIN2 = '', FIN3 = ''] = APPROVERS;
-let apps: TestApp[] = [];
-let slack: FakeSlack | undefined;
-let stripe: FakeStripe | undefined;
-afterEach(async () => {
-  for (const app of apps) await app.stop();
-  apps = [];
-  await slack?.close();
-  await stripe?.close();
-  slack = undefined;
-  stripe = undefined;
-});
+const services = useServices();
 
-async function start(env: Record<string, string>, databaseUrl?: string) {
-  slack ??= await startFakeSlack();
-  stripe ??= await FakeStripe.start();
-  const app = await startTestApp({ slack, stripe, env, ...(databaseUrl ? { databaseUrl } : {}) });
-  apps.push(app);
-  return app;
-}
+const start = (env: Record<string, string>, databaseUrl?: string) =>
+  services.start({ env, ...(databaseUrl ? { databaseUrl } : {}) });
 
 /** Runs /charges new and returns the ephemeral answer. */
 async function newCharge(app: TestApp, text: string, user = 'U0REQUESTER') {
@@ -70,9 +55,7 @@ describe('spending policy at proposal', () => {
 });
 
 test('when the agent proposes over a limit, the tool tells the model which rule refused it, and nothing is created', async () => {
-  slack = await startFakeSlack();
-  const app = await startTestApp({
-    slack,
+  const app = await services.start({
     env: { POLICY_MAX_PER_REQUEST: 'USD:5000' },
     model: (view) =>
       view.toolOutputs.length === 0
@@ -84,7 +67,6 @@ test('when the agent proposes over a limit, the tool tells the model which rule 
           }
         : { text: 'That is above the $5,000 maximum per request, so I cannot propose it.' },
   });
-  apps.push(app);
   await app.postEvent(eventEnvelope(mentionEvent('charge Acme $6,000', { ts: '1700000300.000100' })));
   const reply = await app.slack.waitForCall('chat.postMessage');
   expect(reply.args.text).toMatch(/above the \$5,000 maximum/);
@@ -204,7 +186,7 @@ describe('spending policy at approval', () => {
 
     await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN2);
     await waitForStatus(app, request.id, 'link_created');
-    expect(stripe?.links).toHaveLength(1);
+    expect(services.stripe.links).toHaveLength(1);
     const audit = await query(
       app.databaseUrl,
       `SELECT actor, action FROM audit_events WHERE charge_request_id = $1 ORDER BY id`,

@@ -1,30 +1,20 @@
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
-import { APPROVERS, startTestApp, type TestApp } from '../support/app.js';
-import { type ChannelBreak, type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
-import { FakeStripe } from '../support/fake-stripe.js';
+import { APPROVERS, type TestApp } from '../support/app.js';
+import type { ChannelBreak, FakeSlack } from '../support/fake-slack.js';
 import { click, propose, query, settled, waitForStatus } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
 import { capturingLogger } from '../support/logs.js';
+import { useServices } from '../support/services.js';
 
 const [FIN1 = ''] = APPROVERS;
 const REQUESTER = 'U0REQUESTER';
 
-let app: TestApp | undefined;
-let slack: FakeSlack | undefined;
-let stripe: FakeStripe | undefined;
-afterEach(async () => {
-  await app?.stop();
-  await slack?.close();
-  await stripe?.close();
-  app = undefined;
-});
+const services = useServices();
 
 async function start(logger = capturingLogger()) {
-  slack = await startFakeSlack();
-  stripe = await FakeStripe.start();
-  app = await startTestApp({ slack, stripe, logger: logger.logger });
-  return { app, slack, logs: logger.lines };
+  const app = await services.start({ logger: logger.logger });
+  return { app, slack: app.slack, logs: logger.lines };
 }
 
 interface OutboxRow {
@@ -144,7 +134,8 @@ describe('a Slack message refused for good reaches a person', () => {
     expect(
       texts.some(
         (text) =>
-          text.includes(`>:link: Payment link for CR-${request.number}`) && text.includes(stripe?.links[0]?.url ?? '?'),
+          text.includes(`>:link: Payment link for CR-${request.number}`) &&
+          text.includes(services.stripe.links[0]?.url ?? '?'),
       ),
     ).toBe(true);
     expect(texts.some((text) => text.includes('I could not post the card') || text.includes('could not show'))).toBe(

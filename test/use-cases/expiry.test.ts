@@ -1,9 +1,7 @@
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
-import { APPROVERS, startTestApp, type TestApp, type TestAppOptions } from '../support/app.js';
+import { APPROVERS, type TestApp, type TestAppOptions } from '../support/app.js';
 import { DAY, FakeClock, nextMondayAt, SECOND } from '../support/clock.js';
-import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
-import { FakeStripe } from '../support/fake-stripe.js';
 import {
   approvedWithLink,
   auditOf,
@@ -17,33 +15,14 @@ import {
   waitForStatus,
 } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
+import { useServices } from '../support/services.js';
 import { checkoutSession, postStripeEvent, stripeEvent, WEBHOOK_SECRETS } from '../support/stripe-events.js';
 
 const [FIN1 = '', FIN2 = ''] = APPROVERS;
 const REQUESTER = 'U0REQUESTER';
 
-let app: TestApp | undefined;
-let slack: FakeSlack | undefined;
-let stripe: FakeStripe | undefined;
-afterEach(async () => {
-  await app?.stop();
-  await slack?.close();
-  await stripe?.close();
-  app = undefined;
-});
-
-async function start(clock: FakeClock, options: TestAppOptions = {}) {
-  slack = await startFakeSlack();
-  stripe = await FakeStripe.start();
-  app = await startTestApp({
-    slack,
-    stripe,
-    clock,
-    ...options,
-    env: { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRETS.join(','), ...options.env },
-  });
-  return app;
-}
+const services = useServices({ env: { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRETS.join(',') } });
+const start = (clock: FakeClock, options: TestAppOptions = {}) => services.start({ clock, ...options });
 
 async function tickAndSettle(t: TestApp) {
   await t.tick();
@@ -59,7 +38,7 @@ const channelCard = async (t: TestApp, id: string) => {
   return JSON.stringify(t.slack.message('C0SALES', row?.card_ts ?? '')?.blocks ?? []);
 };
 const linkDeactivations = () =>
-  (stripe?.requests ?? []).filter((r) => r.method === 'POST' && /^\/v1\/payment_links\/plink_/.test(r.path));
+  (services.stripe.requests ?? []).filter((r) => r.method === 'POST' && /^\/v1\/payment_links\/plink_/.test(r.path));
 
 describe('REQUEST_EXPIRES_AFTER', () => {
   test('an undecided request expires (never approves): audited, the requester told in the thread, every card updated', async () => {
@@ -73,7 +52,7 @@ describe('REQUEST_EXPIRES_AFTER', () => {
     clock.advance(SECOND);
     await tickAndSettle(t);
     expect(await statusOf(t, request.id)).toBe('expired');
-    expect(stripe?.links).toEqual([]);
+    expect(services.stripe.links).toEqual([]);
     const expiry = (await auditOf(t, request.id)).find((a) => a.action === 'expire');
     expect(expiry).toMatchObject({ actor: 'system', details: { after: '3d' } });
     const [notice] = threadReplies(t, /expired/);
@@ -110,19 +89,23 @@ describe('LINK_EXPIRES_AFTER', () => {
     expect(linkDeactivations()).toEqual([]);
 
     clock.advance(SECOND);
-    stripe?.failNext('POST /v1/payment_links/:id', { status: 400, type: 'invalid_request_error', message: 'nope' });
+    services.stripe.failNext('POST /v1/payment_links/:id', {
+      status: 400,
+      type: 'invalid_request_error',
+      message: 'nope',
+    });
     await tickAndSettle(t);
     expect(linkDeactivations().map((r) => r.status)).toEqual([400]);
     expect(await statusOf(t, request.id)).toBe('link_created');
     expect(threadReplies(t, /no longer accepts payments/)).toEqual([]);
-    expect(stripe?.links[0]?.active).toBe(true);
+    expect(services.stripe.links[0]?.active).toBe(true);
 
     await tickAndSettle(t);
     expect(linkDeactivations().map((r) => [r.status, r.params.active])).toEqual([
       [400, 'false'],
       [200, 'false'],
     ]);
-    expect(stripe?.links[0]?.active).toBe(false);
+    expect(services.stripe.links[0]?.active).toBe(false);
     expect(await statusOf(t, request.id)).toBe('link_expired');
     const [notice] = threadReplies(t, /no longer accepts payments/);
     expect(String(notice?.args.text)).toMatch(/was not paid within 2d and no longer accepts payments/);
@@ -159,8 +142,8 @@ describe('LINK_EXPIRES_AFTER', () => {
     expect(await ephemeral(t, 'old')).toMatch(/changed after this card was shown/);
     await click(t, CARD_ACTIONS.approve, `${request.id}:2`, FIN1);
     await waitForStatus(t, request.id, 'link_created');
-    expect(stripe?.links).toHaveLength(2);
-    expect(stripe?.createCalls().at(-1)?.idempotencyKey).toBe(`countersign-link-${request.id}-v2-a0`);
+    expect(services.stripe.links).toHaveLength(2);
+    expect(services.stripe.createCalls().at(-1)?.idempotencyKey).toBe(`countersign-link-${request.id}-v2-a0`);
     expect((await auditOf(t, request.id)).map((a) => a.action)).toEqual([
       'create',
       'approve',

@@ -1,9 +1,7 @@
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
-import { APPROVERS, startTestApp, type TestApp, type TestAppOptions } from '../support/app.js';
+import { APPROVERS, type TestApp, type TestAppOptions } from '../support/app.js';
 import { DAY, FakeClock, HOUR, nextMondayAt, SECOND } from '../support/clock.js';
-import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
-import { FakeStripe } from '../support/fake-stripe.js';
 import {
   auditOf,
   click,
@@ -16,29 +14,16 @@ import {
   waitForStatus,
 } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
+import { useServices } from '../support/services.js';
 
 const [FIN1 = '', FIN2 = '', FIN3 = ''] = APPROVERS;
 const BOSS = 'U0BOSS';
 
-let apps: TestApp[] = [];
-let slack: FakeSlack | undefined;
-let stripe: FakeStripe | undefined;
-afterEach(async () => {
-  for (const app of apps) await app.stop();
-  apps = [];
-  await slack?.close();
-  await stripe?.close();
-  slack = undefined;
-  stripe = undefined;
-});
+const services = useServices();
 
 /** Starts an app on the shared fakes; without a clock it runs on real time. */
 async function start(clock: FakeClock | undefined, options: TestAppOptions = {}) {
-  slack ??= await startFakeSlack();
-  stripe ??= await FakeStripe.start();
-  const app = await startTestApp({ slack, stripe, clock, ...options });
-  apps.push(app);
-  return app;
+  return services.start({ clock, ...options });
 }
 
 /** A reminder's DMs are the DMs after the first round (one each when the request was created). */
@@ -142,14 +127,12 @@ describe('reminders (REMIND_AFTER, default 4h, inside WORKING_HOURS)', () => {
     const request = await propose(first);
     await settled(first);
     await first.stop();
-    apps = [];
 
     clock.advance(4 * HOUR + 10 * SECOND);
     // The restarted app looks once as it starts: the reminder that fell due goes out then.
     const second = await start(clock, { databaseUrl: first.databaseUrl });
     await tickAndSettle(second);
     await second.stop();
-    apps = [];
     const third = await start(clock, { databaseUrl: first.databaseUrl });
     await tickAndSettle(third);
     expect(await reminderAudits(third, request.id)).toHaveLength(1);

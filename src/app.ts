@@ -19,7 +19,7 @@ import { startPeriodic } from './jobs/periodic.js';
 import type { WorkerLoop } from './jobs/worker-loop.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type MetricsRegistry } from './metrics.js';
-import { startOutboxWorker } from './outbox/worker.js';
+import { type Deliver, startOutboxWorker } from './outbox/worker.js';
 import { INBOX_CHANNEL, LINKS_CHANNEL, OUTBOX_CHANNEL } from './persistence/channels.js';
 import { readOperationsSnapshot } from './persistence/queues.js';
 import { createSlackApp, createSlackClient, type SlackRuntime, verifySlackToken } from './slack/app.js';
@@ -29,6 +29,7 @@ import { createSlackDelivery } from './slack/deliver.js';
 import { checkStripeAccess, createStripeClient, isTestMode } from './stripe/client.js';
 import { createStripeGateway, type StripeGateway } from './stripe/gateway.js';
 import { announceLinkDelays } from './use-cases/announce-link-delays.js';
+import { deactivateLink } from './use-cases/deactivate-link.js';
 import type { PolicySettings, UseCaseDeps } from './use-cases/deps.js';
 import { issuePaymentLink, sweepApprovedRequests } from './use-cases/payment-link.js';
 import { applyQueueRetention, retentionCheckMs } from './use-cases/queue-retention.js';
@@ -181,7 +182,11 @@ async function createCore(config: Config, logger: Logger, db: PoolDb, options: A
     metrics,
     trust: config.trust,
   };
-  const inbox = createInbox({ db, apply: (tx, event) => applyStripeEvent(tx, stripe, event), logger });
+  const inbox = createInbox({
+    db,
+    apply: (tx, event, inBatch) => applyStripeEvent(tx, stripe, event, inBatch),
+    logger,
+  });
   return {
     config,
     logger,
@@ -280,7 +285,7 @@ function startWorker(
   let workflowTick: (() => Promise<WorkflowTick | undefined>) | undefined;
   if (core.slackClient && useCases) {
     const { workflow } = config;
-    const deliver = createSlackDelivery({
+    const deliverToSlack = createSlackDelivery({
       client: core.slackClient,
       db,
       clock: core.clock,
@@ -296,6 +301,8 @@ function startWorker(
       }),
       timezone: config.reports.timezone,
     });
+    const deliver: Deliver = (item) =>
+      item.kind === 'deactivate_link' ? deactivateLink(useCases, item) : deliverToSlack(item);
     run(OUTBOX_CHANNEL, startOutboxWorker({ db, deliver, logger, pollMs: options.outboxPollMs }));
     // Payment links, as soon as an approval commits (anywhere); the sweep below catches any missed.
     const links = createKeyedRunner('payment-links', (id) => issuePaymentLink(useCases, id), {

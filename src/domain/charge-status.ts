@@ -50,7 +50,8 @@ export const TRANSITIONS = {
   },
   create_link: { from: ['approved'], to: 'link_created' },
   fail_link: { from: ['approved'], to: 'link_failed' },
-  retry_link: { from: ['link_failed'], to: 'approved' },
+  // After a failed link, or a payment that failed at the bank (its link took its one checkout): a new link.
+  retry_link: { from: ['link_failed', 'payment_failed'], to: 'approved' },
   start_async_payment: { from: ['link_created'], to: 'payment_processing' },
   fail_payment: { from: ['link_created', 'payment_processing'], to: 'payment_failed' },
   // Only after the link was deactivated at Stripe (use-cases/workflow-timers.ts).
@@ -58,7 +59,8 @@ export const TRANSITIONS = {
   // Asking again after the link expired is a new version: it needs approval again.
   request_again: { from: ['link_expired'], to: 'pending_approval', newVersion: true },
   // From canceled and link_expired too: a customer can pay in a checkout opened before the link was
-  // deactivated, and money that arrived must be on the record (the thread says so).
+  // deactivated, and money that arrived must be on the record (the thread says so). A request asked
+  // again and waiting for (or approved without) its new link is first canceled (domain/payment-events.ts).
   record_payment: {
     from: ['link_created', 'payment_processing', 'payment_failed', 'canceled', 'link_expired'],
     to: 'paid',
@@ -102,6 +104,15 @@ export const LIVE_STATUSES: readonly ChargeStatus[] = ['pending_approval', ...CO
 
 /** Payment links that may still be paid: reconciliation asks Stripe about these. */
 export const PAYABLE_LINK_STATUSES: readonly ChargeStatus[] = ['link_created', 'payment_processing'];
+
+/**
+ * Links closed without a payment (canceled, expired, failed): a checkout the customer opened before
+ * can still complete, so reconciliation asks about these for a while too (RECONCILE_CLOSED_FOR).
+ */
+export const CLOSED_LINK_STATUSES: readonly ChargeStatus[] = ['canceled', 'link_expired', 'payment_failed'];
+
+/** Money was received and recorded (some of it may have been refunded since). */
+export const RECEIVED_STATUSES: readonly ChargeStatus[] = ['paid', 'partially_refunded', 'refunded'];
 
 /** Waiting on an approver: to decide, or to retry a failed payment link. */
 export const AWAITING_APPROVER_STATUSES: readonly ChargeStatus[] = ['pending_approval', 'link_failed'];

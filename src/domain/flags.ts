@@ -11,6 +11,7 @@ export const FLAG_CODES = [
   'customer_not_stated',
   'unusual_amount',
   'paid_after_expiry',
+  'extra_payment',
 ] as const;
 
 export type FlagCode = (typeof FLAG_CODES)[number];
@@ -29,7 +30,7 @@ export function flagCodes(flags: readonly ChargeFlag[]): string {
   return flags.map((f) => f.code).join(';');
 }
 
-/** The flags computed when a request is proposed or edited; others (paid_after_expiry) are kept as they are. */
+/** The flags computed when a request is proposed or edited; others (paid_after_expiry, extra_payment) are kept as they are. */
 export const ASSESSED_FLAG_CODES: ReadonlySet<FlagCode> = new Set([
   'possible_duplicate',
   'unusual_amount',

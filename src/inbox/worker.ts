@@ -20,8 +20,19 @@ export interface AppliedEvent {
   readonly requestId: string | null;
 }
 
-/** Applies a claimed event inside the inbox's transaction (see use-cases/record-payment-event.ts). */
-export type ApplyEvent = (tx: Tx, event: ClaimedEvent) => Promise<AppliedEvent>;
+/**
+ * Applies a claimed event inside the inbox's transaction (see use-cases/record-payment-event.ts).
+ * `inBatch`: other events share the transaction, so nothing slow may happen in it (no call to Stripe);
+ * an event that needs one throws ApplyAlone and is applied in a transaction of its own.
+ */
+export type ApplyEvent = (tx: Tx, event: ClaimedEvent, inBatch: boolean) => Promise<AppliedEvent>;
+
+/** Thrown by ApplyEvent for an event that must be applied alone (it has to ask Stripe first). */
+export class ApplyAlone extends Error {
+  constructor(eventId: string, why: string) {
+    super(`event ${eventId} is applied on its own: ${why}`);
+  }
+}
 
 export interface InboxOptions {
   readonly db: Db;
@@ -63,7 +74,7 @@ export function createInbox(options: InboxOptions): Inbox {
         const applied = await db.transaction(async (tx) => {
           claimed = await claimDueEvents(tx, limit);
           const results: ({ id: string } & AppliedEvent)[] = [];
-          for (const event of claimed) results.push({ id: event.id, ...(await apply(tx, event)) });
+          for (const event of claimed) results.push({ id: event.id, ...(await apply(tx, event, true)) });
           if (results.length > 0) await markEventsProcessed(tx, results);
           return results;
         });
@@ -72,7 +83,10 @@ export function createInbox(options: InboxOptions): Inbox {
         return applied.length;
       } catch (error) {
         if (claimed.length === 0) throw error;
-        log.warn({ err: error, events: claimed.length }, 'a batch of stripe events failed; applying them one by one');
+        if (error instanceof ApplyAlone)
+          log.debug({ events: claimed.length }, `${error.message}; so is the rest of the batch`);
+        else
+          log.warn({ err: error, events: claimed.length }, 'a batch of stripe events failed; applying them one by one');
         for (const event of claimed) await inbox.processNext(event.id);
         return claimed.length;
       }
@@ -82,7 +96,7 @@ export function createInbox(options: InboxOptions): Inbox {
         const result = await db.transaction(async (tx) => {
           const stored = await storeClaimedEvent(tx, event);
           if (!stored) return undefined;
-          const applied = await apply(tx, stored);
+          const applied = await apply(tx, stored, false);
           await markEventsProcessed(tx, [{ id: stored.id, ...applied }]);
           return applied;
         });
@@ -102,7 +116,7 @@ export function createInbox(options: InboxOptions): Inbox {
         const result = await db.transaction(async (tx) => {
           claimed = await claimDueEvent(tx, id);
           if (!claimed) return undefined;
-          const applied = await apply(tx, claimed);
+          const applied = await apply(tx, claimed, false);
           await markEventsProcessed(tx, [{ id: claimed.id, ...applied }]);
           return applied;
         });

@@ -1,6 +1,7 @@
 /**
- * Slack updates that follow a state change. They are inserted in the same transaction as the change,
- * so a committed change always has its update queued, and no commit ever waits on Slack.
+ * What follows a state change outside the database: Slack updates, and the deactivation of payment
+ * links nobody may pay any more. They are inserted in the same transaction as the change, so a
+ * committed change always has its follow-up queued, and no commit ever waits on Slack or Stripe.
  * Cards are rendered from the database at delivery time, so a late or repeated delivery shows the
  * request as it is now, never a stale state.
  */
@@ -18,7 +19,15 @@ export type OutboxItem =
    */
   | { kind: 'dm_card'; requestId: string; occasion: string; to: 'approvers' | readonly string[] }
   /** A direct message to one person about a request (see src/slack/blocks/direct-notice.ts). */
-  | { kind: 'direct_message'; requestId: string; userId: string; notice: DirectNotice };
+  | { kind: 'direct_message'; requestId: string; userId: string; notice: DirectNotice }
+  /**
+   * Deactivate a payment link at Stripe (use-cases/deactivate-link.ts): one that was made while its
+   * request was canceled or paid, or the current link of a request paid through an older one.
+   */
+  | { kind: 'deactivate_link'; requestId: string; paymentLinkId: string; reason: string };
+
+/** The items the Slack layer delivers. */
+export type SlackItem = Exclude<OutboxItem, { kind: 'deactivate_link' }>;
 
 /** Facts for a thread message; the words and the escaping live in src/slack/blocks/thread-notice.ts. */
 export type ThreadNotice =
@@ -42,9 +51,16 @@ export type ThreadNotice =
       afterCancel: boolean;
       /** The link had expired: a checkout opened before was completed (flagged paid_after_expiry). */
       afterExpiry?: boolean;
-      /** A new version asked for after the expiry was waiting for approval and is withdrawn. */
+      /** A new version asked for after the expiry (not yet linked) is withdrawn. */
       withdrawn?: boolean;
+      /** Paid through an older link: the current one is being deactivated, so nobody pays twice. */
+      linkDeactivated?: boolean;
     }
+  /**
+   * A payment other than the recorded one, or the refund or dispute of one: kept as an `extra_payment`
+   * flag whose facts are given here (payment_intent, amount_minor, currency, refunded_minor, dispute_reason).
+   */
+  | { type: 'extra_payment'; facts: Readonly<Record<string, string | number | boolean>> }
   | { type: 'payment_processing' }
   | { type: 'payment_failed' }
   | { type: 'refunded'; amountMinor: string; full: boolean }

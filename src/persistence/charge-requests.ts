@@ -377,6 +377,11 @@ export async function markDisputed(tx: Tx, id: string, reason: string): Promise<
   return rows.length === 1;
 }
 
+/** Replaces a locked request's flags (bookkeeping beside the status, like a dispute: no version, no audit here). */
+export async function setFlags(tx: Tx, id: string, flags: readonly ChargeFlag[]): Promise<void> {
+  await tx.query('UPDATE charge_requests SET flags = $2::jsonb WHERE id = $1', [id, toJson(flags)]);
+}
+
 /**
  * Marks the wait that began at `since` escalated (bookkeeping beside the status, like a dispute): its
  * escalation contacts may decide the request from now on. A later wait (Request again) is untouched.

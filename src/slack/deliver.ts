@@ -2,7 +2,7 @@ import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { Db } from '../db/sql.js';
 import type { Clock } from '../domain/clock.js';
 import type { ChargeFlag } from '../domain/flags.js';
-import type { OutboxItem } from '../outbox/items.js';
+import type { SlackItem } from '../outbox/items.js';
 import type { DeliveryOutcome } from '../outbox/worker.js';
 import { listDecisions } from '../persistence/approvals.js';
 import { findEditChanges } from '../persistence/audit.js';
@@ -62,7 +62,7 @@ export function createSlackDelivery({
       (r) => r.permalink,
       () => undefined,
     );
-  return async (item: OutboxItem): Promise<DeliveryOutcome> => {
+  return async (item: SlackItem): Promise<DeliveryOutcome> => {
     const request = await findChargeRequest(db, item.requestId);
     if (!request) return { ok: false, retry: false, error: `charge request ${item.requestId} not found` };
     // Where the current Slack call goes: a permanent refusal is handled for that place.

@@ -19,7 +19,7 @@ export type StripeFailure = Refusal<'unavailable' | 'service_refused'> & {
    * under this key has finished, and the same key will only ever get this failure again.
    */
   readonly replayed: boolean;
-  /** Stripe (or a proxy in front of it) answered with a server error, rather than not at all. */
+  /** Stripe itself answered with a server error (its Request-Id is on it), rather than a proxy or nothing at all. */
   readonly serverError: boolean;
 };
 
@@ -43,6 +43,7 @@ export async function createPaymentLink(stripe: Stripe, request: ChargeRequest):
     countersign_request_id: request.id,
     countersign_reference: request.reference,
     countersign_version: String(request.version),
+    countersign_link_attempt: String(request.linkAttempt),
   };
   const link = await stripe.paymentLinks.create(
     {
@@ -68,24 +69,37 @@ export async function createPaymentLink(stripe: Stripe, request: ChargeRequest):
     },
     { idempotencyKey: paymentLinkIdempotencyKey(request) },
   );
+  // The SDK takes any JSON answer without an `error` as success, whatever its status: a proxy's
+  // 502 `{"message": "Bad gateway"}` would otherwise be recorded as a link without id or URL.
+  const status = link.lastResponse?.statusCode;
+  if (!isLink(link)) {
+    throw new Error(
+      `Stripe's answer (HTTP ${status ?? '?'}) was not a payment link; a proxy in front of Stripe may have answered instead`,
+    );
+  }
   return { id: link.id, url: link.url, replayed: link.lastResponse?.headers?.['idempotent-replayed'] === 'true' };
 }
 
+function isLink(link: { id?: unknown; url?: unknown }): link is { id: string; url: string } {
+  return typeof link.id === 'string' && link.id.startsWith('plink_') && typeof link.url === 'string';
+}
+
 /**
- * The link Stripe made for this request and version, found by the metadata every link of ours
- * carries. Payment links cannot be filtered by metadata, so every page is read, newest first (links
+ * The link Stripe made for this request, version and attempt (a new link after a failed payment is
+ * the same version's next attempt), found by the metadata every link of ours carries. Payment links cannot be filtered by metadata, so every page is read, newest first (links
  * are made only for approved versions, so this is rare and short in practice).
  *
  * @see https://docs.stripe.com/api/payment-link/list
  */
 export async function findPaymentLink(
   stripe: Stripe,
-  request: Pick<ChargeRequest, 'id' | 'version'>,
+  request: Pick<ChargeRequest, 'id' | 'version' | 'linkAttempt'>,
 ): Promise<CreatedLink | undefined> {
   for await (const link of stripe.paymentLinks.list({ limit: 100 })) {
     if (
       link.metadata?.countersign_request_id === request.id &&
-      link.metadata.countersign_version === String(request.version)
+      link.metadata.countersign_version === String(request.version) &&
+      link.metadata.countersign_link_attempt === String(request.linkAttempt)
     ) {
       return { id: link.id, url: link.url, replayed: true };
     }
@@ -98,13 +112,20 @@ export async function deactivatePaymentLink(stripe: Stripe, linkId: string): Pro
   await stripe.paymentLinks.update(linkId, { active: false });
 }
 
+/** Stripe's "No such …" (404 resource_missing): the object does not exist for this key. */
+export function isResourceMissing(error: unknown): boolean {
+  return error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing';
+}
+
 /** Plain words for a Stripe error, whether waiting can fix it, and what it says about its key. */
 export function classifyStripeError(error: unknown): StripeFailure {
   const answer =
     error instanceof Stripe.errors.StripeError
       ? {
           replayed: error.headers?.['idempotent-replayed'] === 'true',
-          serverError: (error.statusCode ?? 0) >= 500,
+          // Stripe's own answer carries its Request-Id; a 5xx without one came from a proxy or load
+          // balancer in front of Stripe, which says nothing about whether our request ran.
+          serverError: (error.statusCode ?? 0) >= 500 && Boolean(error.requestId),
         }
       : { replayed: false, serverError: false };
   const failure = (code: StripeFailure['code'], message: string): StripeFailure => ({
@@ -120,7 +141,7 @@ export function classifyStripeError(error: unknown): StripeFailure {
   if (error instanceof Stripe.errors.StripePermissionError) {
     return failure(
       'service_refused',
-      `Our Stripe key is not allowed to create payment links (${error.message}). An admin must grant "Payment Links: write", then press Retry.`,
+      `Our Stripe key is not allowed to change payment links (${error.message}). An admin must grant "Payment Links: write", then press Retry.`,
     );
   }
   if (

@@ -9,6 +9,7 @@ import {
   findUnchangedSince,
   recordLinkFailure,
 } from '../persistence/charge-requests.js';
+import { enqueue } from '../persistence/outbox.js';
 import type { StripeGateway } from '../stripe/gateway.js';
 import { type CreatedLink, classifyStripeError } from '../stripe/payment-links.js';
 import { resolveClicker } from './acting-approver.js';
@@ -53,7 +54,7 @@ async function issueUnlocked(deps: UseCaseDeps, requestId: string): Promise<void
   }
   let attempt = await createUnder(deps, stripe, request, log);
   if (!attempt.ok && attempt.keySpent) attempt = await recoverLink(deps, stripe, request, attempt.reason, log);
-  if (attempt.ok) await recordLink(deps, stripe, attempt.under, attempt.link, log);
+  if (attempt.ok) await recordLink(deps, attempt.under, attempt.link, log);
 }
 
 /** One call to Stripe under the request's current key; a failure is recorded and classified. */
@@ -126,13 +127,7 @@ async function recoverLink(
   return createUnder(deps, stripe, next, log);
 }
 
-async function recordLink(
-  deps: UseCaseDeps,
-  stripe: StripeGateway,
-  request: ChargeRequest,
-  link: CreatedLink,
-  log: Logger,
-): Promise<void> {
+async function recordLink(deps: UseCaseDeps, request: ChargeRequest, link: CreatedLink, log: Logger): Promise<void> {
   const moved = await transitionWithUpdates(
     deps.db,
     {
@@ -147,13 +142,12 @@ async function recordLink(
   );
   if (moved.ok) {
     log.info({ paymentLinkId: link.id }, 'payment link created');
-  } else if (moved.current?.paymentLinkId !== link.id && moved.current?.status === 'canceled') {
-    // Canceled while Stripe was creating the link: nobody may pay it.
-    await stripe
-      .deactivatePaymentLink(link.id)
-      .catch((error: unknown) =>
-        log.error({ err: error, paymentLinkId: link.id }, 'could not deactivate the link of a canceled request'),
-      );
+  } else if (moved.current && moved.current.paymentLinkId !== link.id) {
+    // Canceled, or paid through an older link, while Stripe was making this one: nobody may pay it.
+    // (Another instance that recorded this very link is the one case to leave alone.)
+    const reason = `made while the request became ${moved.current.status}`;
+    log.warn({ paymentLinkId: link.id, status: moved.current.status }, 'deactivating a payment link nobody may pay');
+    await enqueue(deps.db, [{ kind: 'deactivate_link', requestId: request.id, paymentLinkId: link.id, reason }]);
   }
 }
 
@@ -172,7 +166,10 @@ async function failLink(deps: UseCaseDeps, request: ChargeRequest, reason: strin
   );
 }
 
-/** Retry after a permanent failure (a fixed key, a granted permission): approvers and their delegates only. */
+/**
+ * A new link after a permanent failure (a fixed key, a granted permission), or after the payment
+ * failed at the bank (its link has had its one checkout): approvers and their delegates only.
+ */
 export async function retryPaymentLink(
   deps: UseCaseDeps,
   click: { requestId: string; userId: string },
@@ -185,16 +182,26 @@ export async function retryPaymentLink(
       `Only finance approvers can retry the payment link of ${request.reference}. Nothing was changed.`,
     );
   }
-  const moved = await transitionWithUpdates(deps.db, {
-    id: request.id,
-    action: 'retry_link',
-    expected: { status: request.status, version: request.version },
-    actor: click.userId,
-    // A new attempt number means a new idempotency key: Stripe would replay the stored failure.
-    changes: { linkAttempt: request.linkAttempt + 1, linkFailures: 0, lastError: null },
+  const moved = await deps.db.transaction(async (tx) => {
+    const retried = await transitionWithUpdates(tx, {
+      id: request.id,
+      action: 'retry_link',
+      expected: { status: request.status, version: request.version },
+      actor: click.userId,
+      // A new attempt number means a new idempotency key: Stripe would replay the stored failure.
+      changes: { linkAttempt: request.linkAttempt + 1, linkFailures: 0, lastError: null },
+      details: request.paymentLinkId ? { replaces: request.paymentLinkId } : {},
+    });
+    if (!retried.ok) return retried;
+    if (request.status === 'payment_failed' && request.paymentLinkId) {
+      // Its one checkout is used up; still, no old link is left active beside the new one.
+      const item = { requestId: request.id, paymentLinkId: request.paymentLinkId, reason: 'replaced' };
+      await enqueue(tx, [{ kind: 'deactivate_link', ...item }]);
+    }
+    await notify(tx, LINKS_CHANNEL, request.id);
+    return retried;
   });
   if (!moved.ok) return refuse(moved.code, `${request.reference} cannot be retried now: ${moved.message}.`);
-  await notify(deps.db, LINKS_CHANNEL, request.id);
   return { ok: true };
 }
 

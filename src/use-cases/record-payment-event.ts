@@ -2,17 +2,26 @@ import type { Tx } from '../db/sql.js';
 import type { ChargeRequest } from '../domain/charge-request.js';
 import type { ChargeAction } from '../domain/charge-status.js';
 import type { ChargeFlag } from '../domain/flags.js';
-import { AFTER_LINK_EXPIRY, type PaymentFact, planPaymentSteps } from '../domain/payment-events.js';
-import type { AppliedEvent } from '../inbox/worker.js';
+import {
+  AFTER_LINK_EXPIRY,
+  extraPaymentUpdate,
+  isOtherPayment,
+  LIVE_LINK_STATUSES,
+  NEW_VERSION_WITHOUT_LINK,
+  type PaymentFact,
+  planPaymentSteps,
+} from '../domain/payment-events.js';
+import { type AppliedEvent, ApplyAlone } from '../inbox/worker.js';
 import type { ThreadNotice } from '../outbox/items.js';
 import { appendAudit } from '../persistence/audit.js';
 import {
   lockChargeRequestFor,
   markDisputed,
+  setFlags,
   type TransitionChanges,
   transitionChargeRequest,
 } from '../persistence/charge-requests.js';
-import { queueCardUpdate } from '../persistence/outbox.js';
+import { enqueue, queueCardUpdate } from '../persistence/outbox.js';
 import type { ClaimedEvent } from '../persistence/stripe-events.js';
 import { translateStripeEvent } from '../stripe/events.js';
 import type { StripeGateway } from '../stripe/gateway.js';
@@ -26,9 +35,16 @@ export type PaymentOutcome = 'applied' | 'no_change';
  */
 export async function recordPaymentEvent(
   tx: Tx,
-  payment: { locked: ChargeRequest; eventId: string; fact: PaymentFact },
+  payment: {
+    locked: ChargeRequest;
+    eventId: string;
+    fact: PaymentFact;
+    /** The payment link the event came through, when Stripe names it (checkout sessions do). */
+    paymentLinkId?: string | null;
+  },
 ): Promise<PaymentOutcome> {
   const { eventId, fact } = payment;
+  if (isOtherPayment(payment.locked, fact)) return recordExtraPayment(tx, payment);
   let current = payment.locked;
   const requestId = current.id;
   const notices: ThreadNotice[] = [];
@@ -47,12 +63,22 @@ export async function recordPaymentEvent(
     notices.push({ type: 'disputed', reason: fact.reason });
   }
 
-  // Money that arrives after the link expired is recorded all the same, and flagged.
+  // A link that may still take a payment, when this payment did not (demonstrably) come through it:
+  // it is deactivated once the payment is recorded, so the customer cannot pay twice.
+  const staleLink =
+    current.paymentLinkId &&
+    LIVE_LINK_STATUSES.includes(current.status) &&
+    payment.paymentLinkId !== current.paymentLinkId
+      ? current.paymentLinkId
+      : null;
+  // Money that arrives after the link expired (through it, or through an older link than the
+  // current one) is recorded all the same, and flagged.
   const expiry = {
-    afterExpiry: AFTER_LINK_EXPIRY.includes(current.status),
-    withdrawn: current.status === 'pending_approval',
+    afterExpiry: AFTER_LINK_EXPIRY.includes(current.status) || (staleLink !== null && payment.paymentLinkId != null),
+    withdrawn: NEW_VERSION_WITHOUT_LINK.includes(current.status),
   };
-  for (const step of planPaymentSteps(current.status, current.refundedMinor, fact)) {
+  let recorded = false;
+  for (const step of planPaymentSteps(current.status, current.refundedMinor, fact, current.paymentLinkId !== null)) {
     const wasCanceled = current.status === 'canceled';
     const moved = await transitionChargeRequest(tx, {
       id: requestId,
@@ -64,11 +90,50 @@ export async function recordPaymentEvent(
     });
     if (!moved.ok) throw new Error(`payment transition ${step.action} failed under lock: ${moved.message}`);
     current = moved.request;
+    recorded ||= step.action === 'record_payment';
     // Withdrawing the new version is told in the payment's notice.
-    if (step.action !== 'cancel') notices.push(noticeFor(step.action, fact, current, wasCanceled, expiry));
+    if (step.action !== 'cancel') {
+      notices.push(
+        noticeFor(step.action, fact, current, wasCanceled, {
+          ...expiry,
+          linkDeactivated: recorded && staleLink !== null,
+        }),
+      );
+    }
   }
   if (notices.length === 0) return 'no_change';
+  if (recorded && staleLink) {
+    await enqueue(tx, [
+      { kind: 'deactivate_link', requestId, paymentLinkId: staleLink, reason: 'paid through another link' },
+    ]);
+  }
   await queueCardUpdate(tx, requestId, ...notices);
+  return 'applied';
+}
+
+/**
+ * A second payment on a paid request (or the refund or dispute of one): the request keeps the payment
+ * it recorded; the other is flagged `extra_payment`, audited and told in the thread, so finance can
+ * refund it. Nothing is dropped and nothing moves.
+ */
+async function recordExtraPayment(
+  tx: Tx,
+  payment: { locked: ChargeRequest; eventId: string; fact: PaymentFact },
+): Promise<PaymentOutcome> {
+  const { locked, eventId, fact } = payment;
+  const update = extraPaymentUpdate(locked.flags, fact);
+  if (!update) return 'no_change';
+  await setFlags(tx, locked.id, update.flags);
+  await appendAudit(tx, {
+    chargeRequestId: locked.id,
+    actor: 'stripe',
+    action: 'extra_payment',
+    fromStatus: locked.status,
+    toStatus: locked.status,
+    version: locked.version,
+    details: { eventId, fact: fact.kind, event: update.event, ...update.flag.facts },
+  });
+  await queueCardUpdate(tx, locked.id, { type: 'extra_payment', facts: update.flag.facts ?? {} });
   return 'applied';
 }
 
@@ -80,6 +145,7 @@ export async function applyStripeEvent(
   tx: Tx,
   stripe: StripeGateway | undefined,
   event: ClaimedEvent,
+  inBatch = false,
 ): Promise<AppliedEvent> {
   const translated = translateStripeEvent(event.payload);
   if (!translated) return { outcome: 'ignored', requestId: null };
@@ -87,13 +153,20 @@ export async function applyStripeEvent(
   let locked = await lockChargeRequestFor(tx, locator);
   if (!locked && locator.paymentIntentId && stripe) {
     // Rare (a dispute seen before its payment): the intent carries our metadata from the payment link.
+    // Asking Stripe takes a while: never inside a transaction other events share.
+    if (inBatch) throw new ApplyAlone(event.id, 'its payment intent must be looked up at Stripe');
     const fromIntent = await stripe.requestIdOfPaymentIntent(locator.paymentIntentId);
     locked = fromIntent
       ? await lockChargeRequestFor(tx, { paymentLinkId: null, paymentIntentId: null, requestId: fromIntent })
       : undefined;
   }
   if (!locked) return { outcome: 'not_ours', requestId: null };
-  const outcome = await recordPaymentEvent(tx, { locked, eventId: event.id, fact: translated.fact });
+  const outcome = await recordPaymentEvent(tx, {
+    locked,
+    eventId: event.id,
+    fact: translated.fact,
+    paymentLinkId: locator.paymentLinkId,
+  });
   return { outcome, requestId: locked.id };
 }
 
@@ -136,7 +209,7 @@ function noticeFor(
   fact: PaymentFact,
   request: { amountMinor: bigint; currency: string },
   wasCanceled: boolean,
-  expiry: { afterExpiry: boolean; withdrawn: boolean },
+  expiry: { afterExpiry: boolean; withdrawn: boolean; linkDeactivated: boolean },
 ): ThreadNotice {
   if (fact.kind === 'disputed') return { type: 'disputed', reason: fact.reason };
   const p = fact.payment;
@@ -149,7 +222,8 @@ function noticeFor(
         payer: p.payerEmail ?? p.payerName,
         mismatch: p.amountMinor !== request.amountMinor || (p.currency !== null && p.currency !== request.currency),
         afterCancel: wasCanceled,
-        ...(expiry.afterExpiry ? expiry : {}),
+        ...(expiry.afterExpiry ? { afterExpiry: true, withdrawn: expiry.withdrawn } : {}),
+        ...(expiry.linkDeactivated ? { linkDeactivated: true } : {}),
       };
     case 'start_async_payment':
       return { type: 'payment_processing' };

@@ -87,12 +87,14 @@ describe('the payment link the app creates', () => {
         countersign_request_id: request.id,
         countersign_reference: request.reference,
         countersign_version: '1',
+        countersign_link_attempt: '0',
       },
       payment_intent_data: {
         metadata: {
           countersign_request_id: request.id,
           countersign_reference: request.reference,
           countersign_version: '1',
+          countersign_link_attempt: '0',
         },
       },
       restrictions: { completed_sessions: { limit: '1' } },

@@ -1,6 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
 import { type ChargeStatus, checkTransition } from '../../src/domain/charge-status.js';
-import { type PaymentFact, planPaymentSteps } from '../../src/domain/payment-events.js';
+import type { ChargeFlag } from '../../src/domain/flags.js';
+import {
+  extraPaymentUpdate,
+  isOtherPayment,
+  type PaymentFact,
+  planPaymentSteps,
+} from '../../src/domain/payment-events.js';
 
 const payment = {
   amountMinor: 120000n,
@@ -112,8 +118,11 @@ describe('payments after a link expired', () => {
   });
 
   test('when the requester already asked again, then the new version is withdrawn and the payment recorded', () => {
-    expect(actions(planPaymentSteps('pending_approval', 0n, paid))).toEqual(['cancel', 'record_payment']);
-    expect(actions(planPaymentSteps('pending_approval', 0n, refunded))).toEqual([
+    // Waiting for approval, approved while its link is being made, or its link failed: all withdrawn.
+    for (const status of ['pending_approval', 'approved', 'link_failed'] as const) {
+      expect(actions(planPaymentSteps(status, 0n, paid, true))).toEqual(['cancel', 'record_payment']);
+    }
+    expect(actions(planPaymentSteps('pending_approval', 0n, refunded, true))).toEqual([
       'cancel',
       'record_payment',
       'refund_fully',
@@ -124,5 +133,68 @@ describe('payments after a link expired', () => {
     expect(planPaymentSteps('expired', 0n, paid)).toEqual([]);
     expect(planPaymentSteps('link_expired', 0n, { kind: 'async_payment_failed', payment })).toEqual([]);
     expect(planPaymentSteps('link_expired', 0n, { ...paid, paymentStatus: 'unpaid' } as PaymentFact)).toEqual([]);
+  });
+});
+
+describe('a payment other than the recorded one', () => {
+  const other = { ...payment, paymentIntentId: 'pi_2', amountMinor: 90000n };
+  const OTHER = {
+    paid: { kind: 'checkout_completed', paymentStatus: 'paid', payment: other },
+    started: { kind: 'checkout_completed', paymentStatus: 'unpaid', payment: other },
+    partial: { kind: 'refunded', amountRefundedMinor: 30000n, amountMinor: 90000n, payment: other },
+    full: { kind: 'refunded', amountRefundedMinor: 90000n, amountMinor: 90000n, payment: other },
+    disputed: { kind: 'disputed', reason: 'duplicate', paymentIntentId: 'pi_2' },
+  } satisfies Record<string, PaymentFact>;
+  type OtherName = keyof typeof OTHER;
+
+  const flagsAfter = (names: readonly OtherName[]) =>
+    names.reduce<ChargeFlag[]>((flags, name) => extraPaymentUpdate(flags, OTHER[name])?.flags ?? flags, []);
+
+  test('only a paid request with another payment intent recorded has one', () => {
+    expect(isOtherPayment({ status: 'paid', paymentIntentId: 'pi_1' }, OTHER.paid)).toBe(true);
+    expect(isOtherPayment({ status: 'refunded', paymentIntentId: 'pi_1' }, OTHER.disputed)).toBe(true);
+    expect(isOtherPayment({ status: 'paid', paymentIntentId: 'pi_1' }, FACTS.paid)).toBe(false);
+    expect(isOtherPayment({ status: 'payment_processing', paymentIntentId: 'pi_1' }, OTHER.paid)).toBe(false);
+    expect(isOtherPayment({ status: 'paid', paymentIntentId: null }, OTHER.paid)).toBe(false);
+  });
+
+  test.each(permutations(['paid', 'partial', 'full', 'disputed'] as OtherName[]).map((o) => o.join(' ')))(
+    'its payment, refunds and dispute in the order "%s" end in one flag holding all of it',
+    (order) => {
+      expect(flagsAfter(order.split(' ') as OtherName[])).toEqual([
+        {
+          code: 'extra_payment',
+          facts: {
+            payment_intent: 'pi_2',
+            amount_minor: '90000',
+            currency: 'USD',
+            refunded_minor: '90000',
+            dispute_reason: 'duplicate',
+          },
+        },
+      ]);
+    },
+  );
+
+  test('a fact delivered twice, a payment still in progress and an older refund add nothing', () => {
+    const once = flagsAfter(['paid']);
+    expect(extraPaymentUpdate(once, OTHER.paid)).toBeUndefined();
+    expect(extraPaymentUpdate([], OTHER.started)).toBeUndefined();
+    expect(extraPaymentUpdate(flagsAfter(['full']), OTHER.partial)).toBeUndefined();
+  });
+
+  test('other flags are kept, and each payment intent has its own flag', () => {
+    const kept: ChargeFlag = { code: 'paid_after_expiry' };
+    const third: PaymentFact = {
+      kind: 'checkout_completed',
+      paymentStatus: 'paid',
+      payment: { ...other, paymentIntentId: 'pi_3' },
+    };
+    const after = extraPaymentUpdate(extraPaymentUpdate([kept], OTHER.paid)?.flags ?? [], third)?.flags;
+    expect(after?.map((f) => [f.code, f.facts?.payment_intent])).toEqual([
+      ['paid_after_expiry', undefined],
+      ['extra_payment', 'pi_2'],
+      ['extra_payment', 'pi_3'],
+    ]);
   });
 });

@@ -48,6 +48,7 @@ describe('approving a charge', () => {
         countersign_request_id: request.id,
         countersign_reference: `CR-${request.number}`,
         countersign_version: '1',
+        countersign_link_attempt: '0',
       },
       payment_intent_data: { metadata: { countersign_request_id: request.id } },
       restrictions: { completed_sessions: { limit: '1' } },
@@ -294,7 +295,7 @@ describe('Stripe failures, crashes and cancellation', () => {
     const failed = await app.slack.waitForCall('chat.update', (c) =>
       JSON.stringify(c.args.blocks).includes(CARD_ACTIONS.retry),
     );
-    expect(JSON.stringify(failed.args.blocks)).toMatch(/not allowed to create payment links/);
+    expect(JSON.stringify(failed.args.blocks)).toMatch(/not allowed to change payment links/);
 
     await click(app, CARD_ACTIONS.retry, `${request.id}:1`, 'U0STRANGER');
     expect(await ephemeral(app, 'U0STRANGER')).toMatch(/Only finance approvers can retry/);

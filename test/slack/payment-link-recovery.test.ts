@@ -149,6 +149,52 @@ describe('a payment link after Stripe replays a stored 500', () => {
     ]);
     expect(await keyMoves(app)).toHaveLength(1);
   });
+
+  test('when a proxy in front of Stripe answers errors itself (no Stripe Request-Id), then the key is kept and no broken link is recorded', async () => {
+    const base = new URL((await services.prepare()).stripe.apiBase);
+    // What our five attempts (each with the SDK's two retries) meet instead of Stripe: a gateway's
+    // Stripe-shaped error, its HTML page, and a JSON answer the SDK takes for success.
+    const answers = [
+      [504, 'application/json', JSON.stringify({ error: { type: 'api_error', message: 'upstream timed out' } })],
+      [502, 'text/html', '<html><body>502 Bad Gateway</body></html>'],
+      [504, 'application/json', JSON.stringify({ error: { type: 'api_error', message: 'upstream timed out' } })],
+      [502, 'application/json', JSON.stringify({ message: 'Bad gateway' })],
+      [504, 'application/json', JSON.stringify({ error: { type: 'api_error', message: 'upstream timed out' } })],
+    ] as const;
+    let refused = 0;
+    proxy = createServer((req, res) => {
+      const answer = answers[Math.floor(refused / 3)];
+      if (req.method === 'POST' && req.url === '/v1/payment_links' && answer) {
+        refused += 1;
+        req.resume();
+        res.writeHead(answer[0], { 'content-type': answer[1] });
+        res.end(answer[2]);
+        return;
+      }
+      req.pipe(
+        forward(
+          { host: base.hostname, port: base.port, path: req.url, method: req.method, headers: req.headers },
+          (upstream) => {
+            res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+            upstream.pipe(res);
+          },
+        ),
+      );
+    });
+    await new Promise<void>((resolve) => proxy?.listen(0, '127.0.0.1', resolve));
+    const { port } = proxy.address() as { port: number };
+    const app = await start({ env: { STRIPE_API_BASE: `http://127.0.0.1:${port}` } });
+    const request = await propose(app);
+    await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);
+    await waitForStatus(app, request.id, 'link_created');
+    expect(refused).toBe(15);
+    expect(creates(request.id)).toEqual([{ key: 'v1-a0', status: 200, replayed: false }]);
+    expect(await keyMoves(app)).toEqual([]);
+    // No search for a link made under a spent key (the access check at startup lists one link).
+    expect(listCalls().filter((c) => c.params.limit !== '1')).toEqual([]);
+    const [row] = await query(app.databaseUrl, 'SELECT payment_link_id FROM charge_requests');
+    expect(row).toEqual({ payment_link_id: services.stripe.links[0]?.id });
+  });
 });
 
 function stripeClient(): Stripe {

@@ -349,8 +349,10 @@ export class FakeStripe {
         return page(all, params, pathname, 'payment_link');
       }
       case 'GET /v1/payment_intents/:id': {
-        // Payment intents made through a link carry the link's payment_intent_data.metadata.
-        const link = this.links.find((l) => id === `pi_${l.id}`);
+        // Payment intents made through a link (its first checkout's is `pi_<link id>`; others are the
+        // intents of the sessions in `sessions`) carry the link's payment_intent_data.metadata.
+        const session = this.sessions.find((s) => s.payment_intent === id);
+        const link = this.links.find((l) => id === `pi_${l.id}` || session?.payment_link === l.id);
         if (!link) return missing('payment_intent', id);
         const intentData = isObject(link.params.payment_intent_data) ? link.params.payment_intent_data : {};
         return {

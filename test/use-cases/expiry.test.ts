@@ -183,7 +183,7 @@ describe('LINK_EXPIRES_AFTER', () => {
     const notices = threadReplies(t, /^Paid ✅/).map((c) => String(c.args.text));
     expect(notices).toHaveLength(2);
     expect(notices.every((n) => n.includes('The payment link had expired'))).toBe(true);
-    expect(notices.filter((n) => n.includes('the new version waiting for approval is withdrawn'))).toHaveLength(1);
+    expect(notices.filter((n) => n.includes('version 2 is withdrawn: it will not get a payment link'))).toHaveLength(1);
     expect((await auditOf(t, askedAgain.id)).map((a) => [a.action, a.actor]).slice(-3)).toEqual([
       ['request_again', REQUESTER],
       ['cancel', 'stripe'],

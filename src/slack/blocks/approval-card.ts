@@ -180,7 +180,7 @@ function storyLines(request: ChargeRequest, options: CardOptions): string[] {
     case 'payment_failed':
       return [
         `:white_check_mark: ${approved}.${linkText}`,
-        ':x: The payment failed at the bank; the customer can try again with the same link.',
+        ':x: The payment failed at the bank, and this link cannot be paid again. An approver can press *New payment link* to send the customer a new one.',
       ];
     case 'paid':
     case 'partially_refunded':
@@ -375,9 +375,10 @@ function actionBlocks(request: ChargeRequest): KnownBlock[] {
       return actions([button(CARD_ACTIONS.retry, 'Retry payment link', value, 'primary'), cancel]);
     case 'link_expired':
       return actions([button(CARD_ACTIONS.requestAgain, 'Request again', value, 'primary')]);
+    case 'payment_failed':
+      return actions([button(CARD_ACTIONS.retry, 'New payment link', value, 'primary'), cancel]);
     case 'approved':
     case 'link_created':
-    case 'payment_failed':
       return actions([cancel]);
     default:
       return [];

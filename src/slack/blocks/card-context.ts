@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { type ChargeRequest, moneyOf } from '../../domain/charge-request.js';
 import { CHARGE_STATUSES, type ChargeStatus, describeStatus } from '../../domain/charge-status.js';
+import { describeDisputeReason } from '../../domain/disputes.js';
 import type { ChargeFlag } from '../../domain/flags.js';
 import { formatMoney } from '../../domain/money.js';
 import { SLACK_LIMITS } from '../limits.js';
@@ -19,6 +20,8 @@ const REFERENCE = /^CR-\d{1,9}$/;
 const CHANNEL = /^[CG][A-Z0-9]{2,}$/;
 const RATIO = /^\d{1,9}\.\d$/;
 const DIGITS = /^\d{1,18}$/;
+const INTENT = /^pi_[A-Za-z0-9_]{1,100}$/;
+const CURRENCY = /^[A-Z]{3}$/;
 
 const fact = (flag: ChargeFlag, key: string) => flag.facts?.[key];
 const isStatus = (value: unknown): value is ChargeStatus => CHARGE_STATUSES.includes(value as ChargeStatus);
@@ -71,7 +74,35 @@ export function flagSentence(request: ChargeRequest, flag: ChargeFlag, links: Fl
       return "*Customer not stated*: the customer's name is not in the requester's words";
     case 'paid_after_expiry':
       return '*Paid after expiry*: the payment arrived after the request or its link expired';
+    case 'extra_payment':
+      return `*Paid twice*: ${describeExtraPayment(request, flag.facts ?? {})}`;
   }
+}
+
+/**
+ * A payment beyond the recorded one, from its `extra_payment` facts: how much, which payment intent,
+ * what became of it, and what finance should do ("a second payment of $1,200.00 USD (pi_…) …").
+ */
+export function describeExtraPayment(
+  request: ChargeRequest,
+  facts: Readonly<Record<string, string | number | boolean>>,
+): string {
+  const currency = CURRENCY.test(String(facts.currency)) ? String(facts.currency) : request.currency;
+  const money = (key: string) =>
+    DIGITS.test(String(facts[key])) ? formatMoney({ amountMinor: BigInt(String(facts[key])), currency }) : undefined;
+  const amount = money('amount_minor');
+  const intent = INTENT.test(String(facts.payment_intent)) ? ` (\`${String(facts.payment_intent)}\`)` : '';
+  const refunded = money('refunded_minor');
+  const fullyRefunded = refunded !== undefined && facts.refunded_minor === facts.amount_minor;
+  const outcome =
+    facts.dispute_reason !== undefined
+      ? ` The customer disputed it: ${escapeText(describeDisputeReason(String(facts.dispute_reason)), 200)}; respond in the Stripe Dashboard.`
+      : fullyRefunded
+        ? ' It has been refunded.'
+        : refunded
+          ? ` ${refunded} of it has been refunded; refund the rest in the Stripe Dashboard.`
+          : ' Refund it in the Stripe Dashboard unless the customer meant to pay twice.';
+  return `a second payment${amount ? ` of ${amount}` : ''}${intent} was received besides the recorded one.${outcome}`;
 }
 
 /** The flags, above the buttons: "Check before approving", one line each. */
@@ -122,6 +153,8 @@ export function flagsSummary(flags: readonly ChargeFlag[]): string {
       parts.push(RATIO.test(ratio) ? `${ratio}× the usual amount` : 'unusual amount');
     } else if (flag.code === 'paid_after_expiry') {
       parts.push('paid after expiry');
+    } else if (flag.code === 'extra_payment') {
+      parts.push('paid twice');
     }
   }
   if (notStated.length) parts.push(`not in the requester's words: ${notStated.join(', ')}`);

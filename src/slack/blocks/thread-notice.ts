@@ -3,6 +3,7 @@ import { describeDisputeReason } from '../../domain/disputes.js';
 import { formatMoney } from '../../domain/money.js';
 import type { ThreadNotice } from '../../outbox/items.js';
 import { describeChange, lastAnswer, safeUrl } from './approval-card.js';
+import { describeExtraPayment } from './card-context.js';
 import { escapeText, mention } from './escape.js';
 
 /** The words of a thread message for a notice. Every user-supplied value is escaped. */
@@ -42,7 +43,10 @@ export function threadNoticeText(request: ChargeRequest, notice: ThreadNotice): 
           ? ':warning: The request had been canceled; consider refunding the payment.'
           : '',
         notice.afterExpiry
-          ? `:warning: The payment link had expired; the customer completed a checkout opened before. Flagged \`paid_after_expiry\`${notice.withdrawn ? ', and the new version waiting for approval is withdrawn' : ''}.`
+          ? `:warning: The payment link had expired; the customer completed a checkout opened before. Flagged \`paid_after_expiry\`${notice.withdrawn ? `, and version ${request.version} is withdrawn: it will not get a payment link` : ''}.`
+          : '',
+        notice.linkDeactivated
+          ? ':lock: The newer payment link is being deactivated, so the customer cannot pay twice.'
           : '',
       ].filter(Boolean);
       return [`Paid ✅ ${request.reference}: ${received} received${payer}.`, ...warnings].join('\n');
@@ -50,7 +54,10 @@ export function threadNoticeText(request: ChargeRequest, notice: ThreadNotice): 
     case 'payment_processing':
       return `:hourglass: The customer paid ${request.reference} with a method that takes a few days to confirm; I'll post here when it clears.`;
     case 'payment_failed':
-      return `:x: The payment for ${request.reference} failed at the bank. The customer can try again with the same link.`;
+      return `:x: The payment for ${request.reference} failed at the bank, and its link cannot be paid again. An approver can press *New payment link* on the card to send the customer a new one, or cancel the request.`;
+    case 'extra_payment':
+      // The facts say what became of the payment (refunded, disputed): the text is the same for each event.
+      return `:rotating_light: ${request.reference}: ${describeExtraPayment(request, notice.facts)} Flagged \`extra_payment\`; the request keeps the payment it recorded.`;
     case 'refunded':
       return `:leftwards_arrow_with_hook: ${request.reference} was ${notice.full ? 'fully' : 'partially'} refunded (${formatMoney({ amountMinor: BigInt(notice.amountMinor), currency: request.currency })} in total).`;
     case 'disputed':

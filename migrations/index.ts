@@ -6,6 +6,7 @@ import { InboxBackoff1795400000000 } from './1795400000000-InboxBackoff.js';
 import { RequestFlags1795401000000 } from './1795401000000-RequestFlags.js';
 import { AgentTrust1795420000000 } from './1795420000000-AgentTrust.js';
 import { ApprovalWorkflow1795440000000 } from './1795440000000-ApprovalWorkflow.js';
+import { ReportSummaries1795460000000 } from './1795460000000-ReportSummaries.js';
 
 /** Every migration, oldest first. Imported explicitly so the same list runs from `src` (tsx, jest) and `dist`. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   RequestFlags1795401000000,
   AgentTrust1795420000000,
   ApprovalWorkflow1795440000000,
+  ReportSummaries1795460000000,
 ];

@@ -24,6 +24,7 @@ import type { UseCaseDeps } from './use-cases/deps.js';
 import { sweepApprovedRequests } from './use-cases/payment-link.js';
 import { reconcilePayments } from './use-cases/reconcile-payments.js';
 import { applyStripeEvent } from './use-cases/record-payment-event.js';
+import { REPORT_SUMMARIES_JOB, refreshReportSummaries } from './use-cases/report-summaries.js';
 import { runWorkflowTimers, type WorkflowTick, type WorkflowTimers } from './use-cases/workflow-timers.js';
 
 export interface RunningApp {
@@ -201,6 +202,15 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       });
       stoppers.push(() => job.stop());
     }
+    // Monthly report summaries: keeps year-long reports fast (reports are exact with or without them).
+    const summaries = startPeriodic(
+      REPORT_SUMMARIES_JOB.name,
+      REPORT_SUMMARIES_JOB.intervalMs,
+      () => refreshReportSummaries({ db, clock, zone: config.reports.timezone, logger }),
+      logger,
+      { singleton: { db, lockKey: REPORT_SUMMARIES_JOB.lockKey } },
+    );
+    stoppers.push(() => summaries.stop());
 
     mountStripeWebhook(http, config.stripe.webhookSecrets, { db }, logger);
     finishHttpApp(http, logger);

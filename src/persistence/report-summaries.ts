@@ -22,7 +22,7 @@ import {
  * read it raw until it is summarised again; summarising a month clears the notes its snapshot saw.
  *
  * The horizon only moves forward, and a month is summarised only once every writer that might have
- * seen a horizon below the month's end has finished (extendSummaryHorizon): a change is therefore
+ * seen a horizon below the month's end has finished (waitForEarlierWriters): a change is therefore
  * either inside the summary's snapshot or noted.
  */
 
@@ -32,20 +32,24 @@ export interface SummaryMonth {
   readonly end: Date;
 }
 
-/**
- * Moves the horizon to `until` (never back), then waits until every transaction that was writing when
- * the horizon was read has ended, so no change to a row created before `until` can still commit
- * without a note. Only writers are waited for (they hold a transaction id; readers do not). False
- * when that takes longer than `timeoutMs`, say behind a transaction left open: nothing may be
- * summarised up to `until` yet.
- */
-export async function extendSummaryHorizon(db: Queryable, until: Date, timeoutMs = 30_000): Promise<boolean> {
+/** Moves the horizon to `until`, never back: from now on, changes to rows created before it are noted. */
+export async function raiseSummaryHorizon(db: Queryable, until: Date): Promise<void> {
   await db.query(
     'UPDATE report_horizon SET summarised_until = $1 WHERE summarised_until IS NULL OR summarised_until < $1',
     [until],
   );
-  // Every transaction that read the old horizon had its id before the line above committed, so its id
-  // is below this snapshot's xmax; once no id below it is running, they have all ended.
+}
+
+/**
+ * Waits until every transaction that was writing when this is called has ended. Called after
+ * raiseSummaryHorizon, it guarantees that no writer that read an older horizon (and so noted
+ * nothing) can still commit: any change not in a snapshot taken afterwards is noted. Only writers
+ * are waited for (they hold a transaction id; readers do not). False when that takes longer than
+ * `timeoutMs`, say behind a transaction left open: nothing may be summarised yet.
+ */
+export async function waitForEarlierWriters(db: Queryable, timeoutMs = 30_000): Promise<boolean> {
+  // A writer that read the old horizon had its id before the raise committed, so below this xmax;
+  // once no id below it is running, they have all ended.
   const [snapshot] = await db.query<{ xmax: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax');
   const deadline = performance.now() + timeoutMs;
   for (;;) {

@@ -5,9 +5,10 @@ import type { Logger } from '../logger.js';
 import {
   dropOtherSummaries,
   earliestReportedActivity,
-  extendSummaryHorizon,
+  raiseSummaryHorizon,
   staleSummaryMonths,
   summariseMonth,
+  waitForEarlierWriters,
 } from '../persistence/report-summaries.js';
 
 /** The periodic job: one instance at a time (a PostgreSQL advisory lock), every few minutes. */
@@ -23,6 +24,8 @@ export interface ReportSummaryDeps {
   /** REPORT_TIMEZONE: summaries are of its calendar months. */
   readonly zone: string;
   readonly logger: Logger;
+  /** How long a run waits for writers that started before it (default 30 s) before giving up until the next. */
+  readonly writersTimeoutMs?: number;
 }
 
 /**
@@ -34,17 +37,18 @@ export interface ReportSummaryDeps {
 export async function refreshReportSummaries(deps: ReportSummaryDeps): Promise<{ summarised: number }> {
   const { db, zone, logger } = deps;
   const thisMonth = dayAndMonthOf(deps.clock.now(), zone).month.start;
-  if (!(await extendSummaryHorizon(db, thisMonth))) {
-    logger.warn({ job: REPORT_SUMMARIES_JOB.name }, 'a long-running transaction holds back report summaries');
-    return { summarised: 0 };
-  }
+  await raiseSummaryHorizon(db, thisMonth);
   await dropOtherSummaries(db, zone);
   const first = await earliestReportedActivity(db);
   if (!first || first >= thisMonth) return { summarised: 0 };
   const closedMonths = monthSegments({ start: dayAndMonthOf(first, zone).month.start, end: thisMonth, zone });
   const stale = await staleSummaryMonths(db, zone, closedMonths);
+  if (stale.length === 0) return { summarised: 0 };
+  if (!(await waitForEarlierWriters(db, deps.writersTimeoutMs))) {
+    logger.warn({ job: REPORT_SUMMARIES_JOB.name }, 'a long-running transaction holds back report summaries');
+    return { summarised: 0 };
+  }
   for (const month of stale) await summariseMonth(db, zone, month);
-  if (stale.length > 0)
-    logger.info({ job: REPORT_SUMMARIES_JOB.name, months: stale.length, zone }, 'report months summarised');
+  logger.info({ job: REPORT_SUMMARIES_JOB.name, months: stale.length, zone }, 'report months summarised');
   return { summarised: stale.length };
 }

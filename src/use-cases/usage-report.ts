@@ -47,9 +47,10 @@ export function estimateCostMicroUsd(inputTokens: bigint, outputTokens: bigint, 
  */
 export const LONGEST_RAW_REPORT_DAYS = 31;
 
-function scopeOf(period: Period, useSummaries: boolean): ReportScope {
+/** Which segments of `period` a report may read from summaries (`summaries: false`: none). */
+export function reportScope(period: Period, options: { summaries?: boolean } = {}): ReportScope {
   const segments =
-    useSummaries && calendarDays(period) > LONGEST_RAW_REPORT_DAYS
+    (options.summaries ?? true) && calendarDays(period) > LONGEST_RAW_REPORT_DAYS
       ? monthSegments(period)
       : [{ start: period.start, end: period.end, wholeMonth: false }];
   return { zone: period.zone, segments };
@@ -79,7 +80,7 @@ export async function buildUsageReport(
   by?: Dimension,
   options: { summaries?: boolean } = {},
 ): Promise<UsageReport> {
-  const scope = scopeOf(period, options.summaries ?? true);
+  const scope = reportScope(period, options);
   const [{ totals, fromSummaries }, histograms, topRequesters, topChannels, usage, grouped] = await Promise.all([
     currencyTotals(db, scope),
     scope.segments.some((s) => s.wholeMonth) ? durationHistograms(db, scope) : Promise.resolve([]),

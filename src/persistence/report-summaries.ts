@@ -72,12 +72,8 @@ export async function earliestReportedActivity(db: Queryable): Promise<Date | nu
 }
 
 /** Removes summaries of other zones or definitions (after a change of REPORT_TIMEZONE, or of the code). */
-export async function dropOtherSummaries(db: Queryable, zone: string): Promise<number> {
-  const rows = await db.query('DELETE FROM report_months WHERE zone <> $1 OR definition <> $2 RETURNING id', [
-    zone,
-    SUMMARY_DEFINITION,
-  ]);
-  return rows.length;
+export async function dropOtherSummaries(db: Queryable, zone: string): Promise<void> {
+  await db.query('DELETE FROM report_months WHERE zone <> $1 OR definition <> $2', [zone, SUMMARY_DEFINITION]);
 }
 
 /** Of `months`, those without a summary in `zone`, or changed since they were summarised; newest first. */

@@ -21,7 +21,8 @@ export const REJECTED_STATUSES: readonly ChargeStatus[] = ['rejected'];
 
 /**
  * What a summary's numbers mean. A summary computed under another definition (other status lists,
- * other buckets) is never read, and the summary job recomputes it.
+ * other buckets) is never read, and the summary job recomputes it. Bump the version when the SQL
+ * below changes what it counts.
  */
 export const SUMMARY_DEFINITION = `v1; open: ${OPEN_STATUSES.join(',')}; rejected: ${REJECTED_STATUSES.join(',')}; bucket growth: ${BUCKET_GROWTH}`;
 

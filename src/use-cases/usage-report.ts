@@ -45,7 +45,7 @@ export function estimateCostMicroUsd(inputTokens: bigint, outputTokens: bigint, 
  * A period of up to a month is read from every request, so its medians are exact. A longer one reads
  * its whole months from the monthly summaries (report-summaries.ts) where they are current.
  */
-export const LONGEST_RAW_REPORT_DAYS = 31;
+const LONGEST_RAW_REPORT_DAYS = 31;
 
 /** Which segments of `period` a report may read from summaries (`summaries: false`: none). */
 export function reportScope(period: Period, options: { summaries?: boolean } = {}): ReportScope {

@@ -35,7 +35,8 @@ export interface SummaryMonth {
 /** Moves the horizon to `until`, never back: from now on, changes to rows created before it are noted. */
 export async function raiseSummaryHorizon(db: Queryable, until: Date): Promise<void> {
   await db.query(
-    'UPDATE report_horizon SET summarised_until = $1 WHERE summarised_until IS NULL OR summarised_until < $1',
+    `INSERT INTO report_horizon (id, summarised_until) VALUES (true, $1)
+     ON CONFLICT (id) DO UPDATE SET summarised_until = greatest(report_horizon.summarised_until, EXCLUDED.summarised_until)`,
     [until],
   );
 }

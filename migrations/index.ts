@@ -9,6 +9,7 @@ import { AgentTrust1795420000000 } from './1795420000000-AgentTrust.js';
 import { CardStoryAndDelegation1795430000000 } from './1795430000000-CardStoryAndDelegation.js';
 import { ApprovalWorkflow1795440000000 } from './1795440000000-ApprovalWorkflow.js';
 import { DeadLetterDiscard1795450000000 } from './1795450000000-DeadLetterDiscard.js';
+import { ReportSummaries1795460000000 } from './1795460000000-ReportSummaries.js';
 
 /** Every migration, oldest first. Imported explicitly so the same list runs from `src` (tsx, jest) and `dist`. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   CardStoryAndDelegation1795430000000,
   ApprovalWorkflow1795440000000,
   DeadLetterDiscard1795450000000,
+  ReportSummaries1795460000000,
 ];

@@ -35,6 +35,7 @@ import { issuePaymentLink, sweepApprovedRequests } from './use-cases/payment-lin
 import { applyQueueRetention, retentionCheckMs } from './use-cases/queue-retention.js';
 import { reconcilePayments } from './use-cases/reconcile-payments.js';
 import { applyStripeEvent } from './use-cases/record-payment-event.js';
+import { REPORT_SUMMARIES_JOB, refreshReportSummaries } from './use-cases/report-summaries.js';
 import { runWorkflowTimers, type WorkflowTick, type WorkflowTimers } from './use-cases/workflow-timers.js';
 
 export interface RunningApp {
@@ -357,6 +358,14 @@ function startWorker(
     () => applyQueueRetention({ db, clock: core.clock, logger }, config.queueRetentionMs),
     logger,
     singleton('queue-retention'),
+  );
+  // Monthly report summaries keep year-long reports fast (reports are exact with or without them).
+  every(
+    REPORT_SUMMARIES_JOB.name,
+    REPORT_SUMMARIES_JOB.intervalMs,
+    () => refreshReportSummaries({ db, clock: core.clock, zone: config.reports.timezone, logger }),
+    logger,
+    singleton(REPORT_SUMMARIES_JOB.name),
   );
   return workflowTick;
 }

@@ -19,6 +19,7 @@ const inList = (column: string, values: readonly string[]) =>
 // `discarded`: a dead item an admin chose not to retry (/charges ops); the audit trail says who and why.
 const OUTBOX_STATUSES = ['pending', 'delivered', 'dead', 'discarded'] as const;
 const INBOX_STATUSES = ['pending', 'processed', 'dead', 'discarded'] as const;
+const REPORT_DIMENSIONS = ['requester', 'channel', 'approver', 'status'] as const;
 
 /** The stored request: the domain's ChargeRequest without its derived reference, plus lookup keys. */
 type ChargeRequestRow = Omit<ChargeRequest, 'reference'> & {
@@ -81,8 +82,10 @@ export const ChargeRequestEntity = new EntitySchema<ChargeRequestRow>({
     { name: 'charge_requests_currency_check', expression: `"currency" ~ '^[A-Z]{3}$'` },
   ],
   indices: [
-    // Reports scan by creation time, optionally narrowed by status, requester or channel.
-    { name: 'charge_requests_created_at_idx', columns: ['createdAt'] },
+    // Reports scan by creation time, optionally narrowed by status, requester or channel. The first
+    // also INCLUDEs every column a report reads, so the days a report reads raw come from the index
+    // alone (hand-written in the ReportSummaries migration: TypeORM cannot describe INCLUDE).
+    { name: 'charge_requests_created_at_idx', columns: ['createdAt'], synchronize: false },
     { name: 'charge_requests_status_created_at_idx', columns: ['status', 'createdAt'] },
     { name: 'charge_requests_requester_created_at_idx', columns: ['requesterId', 'createdAt'] },
     { name: 'charge_requests_channel_created_at_idx', columns: ['channelId', 'createdAt'] },
@@ -105,6 +108,8 @@ interface ApprovalRow {
   decision: (typeof APPROVAL_DECISIONS)[number];
   reason: string | null;
   createdAt: Date;
+  /** The request's created_at (set by a trigger): the period an approval counts in, for reports. */
+  requestCreatedAt: Date;
   /** Relation for the foreign key only; never loaded. */
   chargeRequest?: ChargeRequestRow;
 }
@@ -121,6 +126,7 @@ export const ApprovalEntity = new EntitySchema<ApprovalRow>({
     decision: { type: 'text' },
     reason: { type: 'text', nullable: true },
     createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
+    requestCreatedAt: { name: 'request_created_at', type: 'timestamptz' },
   },
   relations: {
     chargeRequest: {
@@ -135,7 +141,12 @@ export const ApprovalEntity = new EntitySchema<ApprovalRow>({
     // One decision per person per version: the same approver twice never counts as two approvals.
     { name: 'charge_approvals_one_per_approver', columns: ['chargeRequestId', 'version', 'approverId'] },
   ],
-  indices: [{ name: 'charge_approvals_approver_created_at_idx', columns: ['approverId', 'createdAt'] }],
+  indices: [
+    { name: 'charge_approvals_approver_created_at_idx', columns: ['approverId', 'createdAt'] },
+    // Hand-written in the ReportSummaries migration (TypeORM cannot describe INCLUDE): approvals of the
+    // requests created in a period, read from the index alone.
+    { name: 'charge_approvals_request_created_at_idx', columns: ['requestCreatedAt'], synchronize: false },
+  ],
 });
 
 interface AuditEventRow {
@@ -295,7 +306,9 @@ export const AgentRunEntity = new EntitySchema<AgentRunRow>({
     chargeRequestId: { name: 'charge_request_id', type: 'uuid', nullable: true },
     createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
   },
-  indices: [{ name: 'agent_runs_created_at_idx', columns: ['createdAt'] }],
+  // INCLUDE (outcome, input_tokens, output_tokens), hand-written in the ReportSummaries migration:
+  // a report's AI usage is read from the index alone.
+  indices: [{ name: 'agent_runs_created_at_idx', columns: ['createdAt'], synchronize: false }],
 });
 
 interface OutboxRow {
@@ -445,6 +458,148 @@ export const ConversationMessageEntity = new EntitySchema<ConversationMessageRow
   indices: [{ name: 'conversation_messages_thread_idx', columns: ['teamId', 'channelId', 'threadTs', 'id'] }],
 });
 
+/**
+ * Report roll-ups (persistence/report-summaries.ts). Changes to rows created before this instant are
+ * noted in report_changes by triggers, in the writing transaction; later rows write nothing extra.
+ */
+export const ReportHorizonEntity = new EntitySchema<{ id: boolean; summarisedUntil: Date | null }>({
+  name: 'report_horizon',
+  tableName: 'report_horizon',
+  columns: {
+    id: { type: 'boolean', primary: true, default: true },
+    summarisedUntil: { name: 'summarised_until', type: 'timestamptz', nullable: true },
+  },
+  checks: [{ name: 'report_horizon_one_row', expression: '"id"' }],
+});
+
+/** A row created at `rowCreatedAt` changed: any summary of a month holding that instant is stale. */
+export const ReportChangeEntity = new EntitySchema<{ id: string; rowCreatedAt: Date }>({
+  name: 'report_change',
+  tableName: 'report_changes',
+  columns: {
+    id: { type: 'bigint', primary: true, generated: 'increment' },
+    rowCreatedAt: { name: 'row_created_at', type: 'timestamptz' },
+  },
+  indices: [{ name: 'report_changes_row_created_at_idx', columns: ['rowCreatedAt'] }],
+});
+
+interface ReportMonthRow {
+  id: string;
+  /** The IANA zone whose month this is; only REPORT_TIMEZONE's months are kept. */
+  zone: string;
+  monthStart: Date;
+  monthEnd: Date;
+  /** What the numbers mean (status lists, bucket growth): summaries of another definition are recomputed. */
+  definition: string;
+  computedAt: Date;
+  runs: string;
+  proposals: string;
+  failures: string;
+  inputTokens: string;
+  outputTokens: string;
+}
+
+/** One closed month of one zone, summarised; its AI usage. */
+export const ReportMonthEntity = new EntitySchema<ReportMonthRow>({
+  name: 'report_month',
+  tableName: 'report_months',
+  columns: {
+    id: { type: 'bigint', primary: true, generated: 'increment' },
+    zone: { type: 'text' },
+    monthStart: { name: 'month_start', type: 'timestamptz' },
+    monthEnd: { name: 'month_end', type: 'timestamptz' },
+    definition: { type: 'text' },
+    computedAt: { name: 'computed_at', type: 'timestamptz', default: () => 'now()' },
+    runs: { type: 'bigint' },
+    proposals: { type: 'bigint' },
+    failures: { type: 'bigint' },
+    inputTokens: { name: 'input_tokens', type: 'bigint' },
+    outputTokens: { name: 'output_tokens', type: 'bigint' },
+  },
+  uniques: [{ name: 'report_months_once', columns: ['zone', 'monthStart'] }],
+});
+
+const monthRelation = {
+  month: {
+    type: 'many-to-one' as const,
+    target: 'report_month',
+    joinColumn: { name: 'month_id' },
+    onDelete: 'CASCADE' as const,
+  },
+};
+
+interface ReportMonthTotalsRow {
+  monthId: string;
+  currency: string;
+  requested: string;
+  requestedMinor: string;
+  approved: string;
+  approvedMinor: string;
+  rejected: string;
+  rejectedMinor: string;
+  linked: string;
+  flagged: string;
+  paid: string;
+  paidMinor: string;
+  outstanding: string;
+  outstandingMinor: string;
+  /** Time to approve and to pay: { "<bucket>": count } (domain/duration-histogram.ts). */
+  approveHistogram: Record<string, number>;
+  payHistogram: Record<string, number>;
+  month?: ReportMonthRow;
+}
+
+/** A month's funnel for one currency, as the report's totals count it. */
+export const ReportMonthTotalsEntity = new EntitySchema<ReportMonthTotalsRow>({
+  name: 'report_month_totals',
+  tableName: 'report_month_totals',
+  columns: {
+    monthId: { name: 'month_id', type: 'bigint', primary: true },
+    currency: { type: 'char', length: 3, primary: true },
+    requested: { type: 'bigint' },
+    requestedMinor: { name: 'requested_minor', type: 'bigint' },
+    approved: { type: 'bigint' },
+    approvedMinor: { name: 'approved_minor', type: 'bigint' },
+    rejected: { type: 'bigint' },
+    rejectedMinor: { name: 'rejected_minor', type: 'bigint' },
+    linked: { type: 'bigint' },
+    flagged: { type: 'bigint' },
+    paid: { type: 'bigint' },
+    paidMinor: { name: 'paid_minor', type: 'bigint' },
+    outstanding: { type: 'bigint' },
+    outstandingMinor: { name: 'outstanding_minor', type: 'bigint' },
+    approveHistogram: { name: 'approve_histogram', type: 'jsonb' },
+    payHistogram: { name: 'pay_histogram', type: 'jsonb' },
+  },
+  relations: monthRelation,
+});
+
+interface ReportMonthGroupRow {
+  monthId: string;
+  dimension: (typeof REPORT_DIMENSIONS)[number];
+  key: string;
+  currency: string;
+  requests: string;
+  amountMinor: string;
+  month?: ReportMonthRow;
+}
+
+/** A month's requests per requester, channel, approver or status, and currency. */
+export const ReportMonthGroupEntity = new EntitySchema<ReportMonthGroupRow>({
+  name: 'report_month_group',
+  tableName: 'report_month_groups',
+  columns: {
+    monthId: { name: 'month_id', type: 'bigint', primary: true },
+    dimension: { type: 'text', primary: true },
+    key: { type: 'text', primary: true },
+    currency: { type: 'char', length: 3, primary: true },
+    requests: { type: 'bigint' },
+    amountMinor: { name: 'amount_minor', type: 'bigint' },
+  },
+  relations: monthRelation,
+  checks: [{ name: 'report_month_groups_dimension_check', expression: inList('dimension', REPORT_DIMENSIONS) }],
+});
+
 export const ENTITIES = [
   ConversationMessageEntity,
   ChargeRequestEntity,
@@ -456,4 +611,9 @@ export const ENTITIES = [
   OutboxEntity,
   ApprovalReminderEntity,
   CardCopyEntity,
+  ReportHorizonEntity,
+  ReportChangeEntity,
+  ReportMonthEntity,
+  ReportMonthTotalsEntity,
+  ReportMonthGroupEntity,
 ];

@@ -6,6 +6,8 @@ export interface Period {
   readonly start: Date;
   readonly end: Date;
   readonly label: string;
+  /** The IANA zone whose midnights cut it. */
+  readonly zone: string;
 }
 
 export const PERIOD_HELP = '`today`, `7d`, `30d`, `this-month`, `last-month`, `2026-10` or `2026-10-01..2026-10-15`';
@@ -23,7 +25,7 @@ export function parsePeriod(text: string | undefined, zone: string, now: Date = 
   const today = DateTime.fromJSDate(now, { zone }).startOf('day');
   const make = (start: DateTime, end: DateTime, label: string): PeriodResult => ({
     ok: true,
-    period: { start: start.toJSDate(), end: end.toJSDate(), label: `${label} (${zone})` },
+    period: { start: start.toJSDate(), end: end.toJSDate(), label: `${label} (${zone})`, zone },
   });
   const day = (iso: string) => DateTime.fromISO(iso, { zone }).startOf('day');
 
@@ -67,8 +69,13 @@ export function dayAndMonthOf(at: Date, zone: string): { day: Period; month: Per
   const day = local.startOf('day');
   const month = local.startOf('month');
   return {
-    day: { start: day.toJSDate(), end: day.plus({ days: 1 }).toJSDate(), label: day.toISODate() ?? '' },
-    month: { start: month.toJSDate(), end: month.plus({ months: 1 }).toJSDate(), label: month.toFormat('LLLL yyyy') },
+    day: { start: day.toJSDate(), end: day.plus({ days: 1 }).toJSDate(), label: day.toISODate() ?? '', zone },
+    month: {
+      start: month.toJSDate(),
+      end: month.plus({ months: 1 }).toJSDate(),
+      label: month.toFormat('LLLL yyyy'),
+      zone,
+    },
   };
 }
 
@@ -91,4 +98,37 @@ export function formatLocalTime(at: Date, zone: string): string {
 export function periodDays(period: Pick<Period, 'start' | 'end'>, zone: string): { first: string; last: string } {
   const day = (at: Date) => DateTime.fromJSDate(at, { zone }).toISODate() ?? '';
   return { first: day(period.start), last: day(new Date(period.end.getTime() - 1)) };
+/** How many calendar days of its zone the period spans (a month: 28 to 31). */
+export function calendarDays(period: Pick<Period, 'start' | 'end' | 'zone'>): number {
+  const at = (date: Date) => DateTime.fromJSDate(date, { zone: period.zone });
+  return Math.round(at(period.end).diff(at(period.start), 'days').days);
+}
+
+/** A stretch of a period: a whole calendar month of its zone, or the days of one month at either end. */
+export interface PeriodSegment {
+  readonly start: Date;
+  readonly end: Date;
+  readonly wholeMonth: boolean;
+}
+
+/**
+ * The period cut at the month starts of its zone, in order: `2026-01-30..2026-03-02` is 30–31 January,
+ * all of February, and 1–2 March. Whole months are the ones a monthly summary can stand for.
+ */
+export function monthSegments(period: Pick<Period, 'start' | 'end' | 'zone'>): PeriodSegment[] {
+  const end = DateTime.fromJSDate(period.end, { zone: period.zone });
+  const segments: PeriodSegment[] = [];
+  let from = DateTime.fromJSDate(period.start, { zone: period.zone });
+  while (from < end) {
+    const monthStart = from.startOf('month');
+    const nextMonth = monthStart.plus({ months: 1 });
+    const to = DateTime.min(nextMonth, end);
+    segments.push({
+      start: from.toJSDate(),
+      end: to.toJSDate(),
+      wholeMonth: +from === +monthStart && +to === +nextMonth,
+    });
+    from = to;
+  }
+  return segments;
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/sql.js';
-import type { Period } from '../domain/periods.js';
+import { histogramMedian, MEDIAN_RELATIVE_ERROR } from '../domain/duration-histogram.js';
+import { calendarDays, monthSegments, type Period } from '../domain/periods.js';
 import {
   type AiUsage,
   aiUsage,
@@ -8,6 +9,9 @@ import {
   type CurrencyTotals,
   currencyTotals,
   type Dimension,
+  type DurationBuckets,
+  durationHistograms,
+  type ReportScope,
 } from '../persistence/reports.js';
 
 export interface UsageReport {
@@ -37,23 +41,57 @@ export function estimateCostMicroUsd(inputTokens: bigint, outputTokens: bigint, 
   return (scaled + 500_000n) / 1_000_000n;
 }
 
-/** Everything `/charges report` shows, read in parallel from the database. */
+/**
+ * A period of up to a month is read from every request, so its medians are exact. A longer one reads
+ * its whole months from the monthly summaries (report-summaries.ts) where they are current.
+ */
+const LONGEST_RAW_REPORT_DAYS = 31;
+
+/** Which segments of `period` a report may read from summaries (`summaries: false`: none). */
+export function reportScope(period: Period, options: { summaries?: boolean } = {}): ReportScope {
+  const segments =
+    (options.summaries ?? true) && calendarDays(period) > LONGEST_RAW_REPORT_DAYS
+      ? monthSegments(period)
+      : [{ start: period.start, end: period.end, wholeMonth: false }];
+  return { zone: period.zone, segments };
+}
+
+/** Medians read from merged duration buckets, marked with their error bound. */
+function withEstimatedMedians(totals: CurrencyTotals, histograms: readonly DurationBuckets[]): CurrencyTotals {
+  const estimate = (measure: DurationBuckets['measure']) =>
+    histogramMedian(histograms.filter((h) => h.currency === totals.currency && h.measure === measure));
+  return {
+    ...totals,
+    medianApproveSeconds: estimate('approve'),
+    medianPaySeconds: estimate('pay'),
+    medianRelativeError: MEDIAN_RELATIVE_ERROR,
+  };
+}
+
+/**
+ * Everything `/charges report` shows, read in parallel from the database. Counts and amounts are
+ * exact; medians are exact unless summarised months were used, and then within MEDIAN_RELATIVE_ERROR.
+ * `summaries: false` reads every request (the reference the summaries are tested against).
+ */
 export async function buildUsageReport(
   db: Queryable,
   period: Period,
   prices: ModelPrices,
   by?: Dimension,
+  options: { summaries?: boolean } = {},
 ): Promise<UsageReport> {
-  const [totals, topRequesters, topChannels, usage, grouped] = await Promise.all([
-    currencyTotals(db, period),
-    breakdown(db, period, 'requester', 5),
-    breakdown(db, period, 'channel', 5),
-    aiUsage(db, period),
-    by ? breakdown(db, period, by, 15) : Promise.resolve(undefined),
+  const scope = reportScope(period, options);
+  const [{ totals, fromSummaries }, histograms, topRequesters, topChannels, usage, grouped] = await Promise.all([
+    currencyTotals(db, scope),
+    scope.segments.some((s) => s.wholeMonth) ? durationHistograms(db, scope) : Promise.resolve([]),
+    breakdown(db, scope, 'requester', 5),
+    breakdown(db, scope, 'channel', 5),
+    aiUsage(db, scope),
+    by ? breakdown(db, scope, by, 15) : Promise.resolve(undefined),
   ]);
   return {
     period,
-    totals,
+    totals: fromSummaries ? totals.map((t) => withEstimatedMedians(t, histograms)) : totals,
     topRequesters,
     topChannels,
     ...(by && grouped ? { breakdown: { by, rows: grouped } } : {}),

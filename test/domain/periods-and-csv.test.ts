@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { csvCell, toCsv } from '../../src/domain/csv.js';
-import { parsePeriod } from '../../src/domain/periods.js';
+import { calendarDays, monthSegments, parsePeriod } from '../../src/domain/periods.js';
 
 const period = (text: string | undefined, zone: string, now: string) => {
   const result = parsePeriod(text, zone, new Date(now));
@@ -38,6 +38,42 @@ describe('report periods', () => {
       expect(result.ok).toBe(false);
     },
   );
+});
+
+describe('month segments (what monthly summaries can stand for)', () => {
+  const segments = (text: string, zone: string) => {
+    const result = parsePeriod(text, zone, new Date('2026-11-21T10:00:00Z'));
+    if (!result.ok) throw new Error(result.message);
+    return monthSegments(result.period).map((s) => [s.start.toISOString(), s.end.toISOString(), s.wholeMonth]);
+  };
+
+  test('when a range starts and ends inside months, then the ends are partial and the months between whole', () => {
+    expect(segments('2026-01-30..2026-03-02', 'UTC')).toEqual([
+      ['2026-01-30T00:00:00.000Z', '2026-02-01T00:00:00.000Z', false],
+      ['2026-02-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z', true],
+      ['2026-03-01T00:00:00.000Z', '2026-03-03T00:00:00.000Z', false],
+    ]);
+  });
+
+  test('when the zone is not UTC, then months start at its midnights (daylight saving time included)', () => {
+    expect(segments('2026-03-15..2026-04-30', 'Europe/Berlin')).toEqual([
+      ['2026-03-14T23:00:00.000Z', '2026-03-31T22:00:00.000Z', false],
+      ['2026-03-31T22:00:00.000Z', '2026-04-30T22:00:00.000Z', true],
+    ]);
+  });
+
+  test('when the period is one calendar month, then it is one whole segment of 28 to 31 days', () => {
+    expect(segments('2026-02', 'UTC')).toEqual([['2026-02-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z', true]]);
+    const october = parsePeriod('2026-10', 'Europe/Berlin');
+    expect(october.ok && calendarDays(october.period)).toBe(31);
+  });
+
+  test('when the period is a year of days, then eleven months are whole and the ends cover the rest', () => {
+    const year = segments('365d', 'UTC');
+    expect(year.filter(([, , whole]) => whole)).toHaveLength(11);
+    expect(year[0]?.[0]).toBe('2025-11-22T00:00:00.000Z');
+    expect(year.at(-1)?.[1]).toBe('2026-11-22T00:00:00.000Z');
+  });
 });
 
 describe('CSV', () => {

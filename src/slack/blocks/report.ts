@@ -37,6 +37,12 @@ const ROOM = {
 } as const;
 const EXPORT_POINTER = '`/charges export` with the same period has every request';
 
+/** "2h 10m", or "≈ 2h 10m" when estimated from monthly summaries; the bound follows both medians. */
+const median = (seconds: number | null, relativeError?: number) =>
+  `${relativeError !== undefined && seconds !== null ? '≈ ' : ''}${duration(seconds)}`;
+const medianBound = (relativeError?: number) =>
+  relativeError === undefined ? '' : ` (within ${Math.round(relativeError * 100)}%)`;
+
 const money = (amountMinor: bigint, currency: string) => formatMoney({ amountMinor, currency });
 const compact = (n: bigint) => new Intl.NumberFormat('en-US', { notation: 'compact' }).format(n);
 
@@ -75,7 +81,7 @@ function currencyBlocks(t: CurrencyTotals): KnownBlock[] {
       elements: [
         {
           type: 'mrkdwn',
-          text: `Funnel: ${t.requested} proposed → ${t.approved} approved (${rate(t.approved)}) → ${t.linked} linked → ${t.paid} paid (${rate(t.paid)}) · flagged: ${t.flagged} · median time to approve ${duration(t.medianApproveSeconds)}, to pay ${duration(t.medianPaySeconds)}`,
+          text: `Funnel: ${t.requested} proposed → ${t.approved} approved (${rate(t.approved)}) → ${t.linked} linked → ${t.paid} paid (${rate(t.paid)}) · flagged: ${t.flagged} · median time to approve ${median(t.medianApproveSeconds, t.medianRelativeError)}, to pay ${median(t.medianPaySeconds, t.medianRelativeError)}${medianBound(t.medianRelativeError)}`,
         },
       ],
     },

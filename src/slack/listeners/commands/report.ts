@@ -1,13 +1,11 @@
 import { dayAndMonthOf, PERIOD_HELP, parsePeriod } from '../../../domain/periods.js';
 import { channelBudgetUse } from '../../../persistence/budget-usage.js';
-import type { Dimension } from '../../../persistence/reports.js';
+import { DIMENSIONS, type Dimension } from '../../../persistence/reports.js';
 import { buildUsageReport } from '../../../use-cases/usage-report.js';
 import { budgetLines } from '../../blocks/policy.js';
 import { reportBlocks } from '../../blocks/report.js';
 import { refusalText } from '../../refusals.js';
 import type { Subcommand } from './subcommand.js';
-
-const DIMENSIONS: readonly Dimension[] = ['requester', 'channel', 'approver', 'status'];
 
 export const report: Subcommand = {
   name: 'report',

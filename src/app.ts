@@ -201,7 +201,7 @@ async function createCore(config: Config, logger: Logger, db: PoolDb, options: A
     policy,
     useCases,
     inbox,
-    reconcile: stripe ? () => reconcilePayments({ db, logger, stripe, inbox }) : undefined,
+    reconcile: stripe ? () => reconcilePayments({ db, logger, clock, stripe, inbox }) : undefined,
     inFlight: createInFlight(),
   };
 }

@@ -98,6 +98,8 @@ export function formatLocalTime(at: Date, zone: string): string {
 export function periodDays(period: Pick<Period, 'start' | 'end'>, zone: string): { first: string; last: string } {
   const day = (at: Date) => DateTime.fromJSDate(at, { zone }).toISODate() ?? '';
   return { first: day(period.start), last: day(new Date(period.end.getTime() - 1)) };
+}
+
 /** How many calendar days of its zone the period spans (a month: 28 to 31). */
 export function calendarDays(period: Pick<Period, 'start' | 'end' | 'zone'>): number {
   const at = (date: Date) => DateTime.fromJSDate(date, { zone: period.zone });

@@ -309,13 +309,14 @@ export function findLinksCreatedBefore(
 /** Open payment links (for reconciliation), oldest first. */
 export async function findOpenPaymentLinks(
   db: Queryable,
-  statuses: readonly ChargeStatus[],
   limit: number,
+  statuses: { open: readonly ChargeStatus[]; closed: readonly ChargeStatus[]; closedSince: Date },
 ): Promise<string[]> {
   const rows = await db.query<{ payment_link_id: string }>(
-    `SELECT payment_link_id FROM charge_requests WHERE status = ANY($1) AND payment_link_id IS NOT NULL
-     ORDER BY link_created_at LIMIT $2`,
-    [statuses, limit],
+    `SELECT payment_link_id FROM charge_requests
+     WHERE payment_link_id IS NOT NULL AND (status = ANY($1) OR (status = ANY($2) AND updated_at >= $3))
+     ORDER BY link_created_at LIMIT $4`,
+    [statuses.open, statuses.closed, statuses.closedSince, limit],
   );
   return rows.map((r) => r.payment_link_id);
 }

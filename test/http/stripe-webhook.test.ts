@@ -1,8 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
-import { ADMINS, type TestApp } from '../support/app.js';
+import { ADMINS, APPROVERS, type TestApp } from '../support/app.js';
 import {
   approvedWithLink,
+  auditOf,
+  click,
   ephemeral,
   openModal,
   query,
@@ -221,6 +223,64 @@ describe('POST /stripe/webhook', () => {
     }
   });
 
+  test('after a failed bank payment, an approver makes a new payment link; the old one is deactivated and the new one paid', async () => {
+    const t = await start();
+    const request = await approvedWithLink(t);
+    const failed = [
+      stripeEvent('checkout.session.completed', checkoutSession(request.paymentLinkId, { payment_status: 'unpaid' })),
+      stripeEvent(
+        'checkout.session.async_payment_failed',
+        checkoutSession(request.paymentLinkId, { payment_status: 'unpaid' }),
+      ),
+    ];
+    for (const event of failed) await postStripeEvent(t.base, event);
+    await waitForStatus(t, request.id, 'payment_failed');
+    const card = await t.slack.waitForCall('chat.update', (c) =>
+      JSON.stringify(c.args.blocks).includes('New payment link'),
+    );
+    expect(JSON.stringify(card.args.blocks)).toContain(CARD_ACTIONS.retry);
+    const [notice] = t.slack.callsOf('chat.postMessage').filter((c) => /failed at the bank/.test(String(c.args.text)));
+    expect(String(notice?.args.text)).toContain('An approver can press *New payment link*');
+
+    await click(t, CARD_ACTIONS.retry, `${request.id}:1`, 'U0REQUESTER', 'requester');
+    expect(await ephemeral(t, 'requester')).toMatch(/Only finance approvers/);
+    await click(t, CARD_ACTIONS.retry, `${request.id}:1`, APPROVERS[0] ?? '');
+    await eventually(async () => {
+      const [row] = await query<{ status: string; payment_link_id: string }>(
+        t.databaseUrl,
+        'SELECT status, payment_link_id FROM charge_requests WHERE id = $1',
+        [request.id],
+      );
+      return row?.status === 'link_created' && row.payment_link_id !== request.paymentLinkId ? row : undefined;
+    }, 'a new link');
+    expect(
+      services.stripe.createCalls().map((c) => c.idempotencyKey?.replace(`countersign-link-${request.id}-`, '')),
+    ).toEqual(['v1-a0', 'v1-a1']);
+    await eventually(
+      () => (services.stripe.links.find((l) => l.id === request.paymentLinkId)?.active === false ? true : undefined),
+      'the old link deactivated',
+    );
+    const fresh = services.stripe.links.at(-1)?.id ?? '';
+    await postStripeEvent(
+      t.base,
+      stripeEvent('checkout.session.completed', checkoutSession(fresh, { payment_intent: `pi_${fresh}` })),
+    );
+    await waitForStatus(t, request.id, 'paid');
+    // The old link's deactivation (an outbox item) is audited whenever Stripe confirms it.
+    const actions = (await auditOf(t, request.id)).map((a) => a.action);
+    expect(actions.filter((a) => a !== 'deactivate_link')).toEqual([
+      'create',
+      'approve',
+      'create_link',
+      'start_async_payment',
+      'fail_payment',
+      'retry_link',
+      'create_link',
+      'record_payment',
+    ]);
+    expect(actions.filter((a) => a === 'deactivate_link')).toHaveLength(1);
+  });
+
   test('a payment whose amount differs from the approved one is recorded and flagged', async () => {
     const t = await start();
     const request = await approvedWithLink(t);
@@ -302,7 +362,9 @@ describe('reconciliation', () => {
       'response_url',
       (c) =>
         c.args.path === '/response/admin' &&
-        String(c.args.text).startsWith('Checked 1 open payment link; recorded 1 payment'),
+        String(c.args.text).startsWith(
+          'Checked 1 payment link (open, or closed in the last two days); recorded 1 payment',
+        ),
     );
 
     // The webhook arriving late, and a second reconciliation, change nothing.
@@ -315,5 +377,22 @@ describe('reconciliation', () => {
     await eventually(() => (paidReplies(t, `CR-${request.number}`).length ? true : undefined), 'Paid reply');
     await settled(t);
     expect(paidReplies(t, `CR-${request.number}`)).toHaveLength(1);
+  });
+
+  test('a checkout completed on a link canceled meanwhile is found too, when its webhook never arrives', async () => {
+    const t = await start({ ADMIN_USER_IDS: ADMINS.join(',') });
+    const request = await approvedWithLink(t);
+    const form = await openModal(t, CARD_ACTIONS.cancel, `${request.id}:1`, 'U0REQUESTER');
+    await submitModal(t, form, 'U0REQUESTER', { reason: 'not needed' });
+    await waitForStatus(t, request.id, 'canceled');
+    services.stripe.sessions.push(checkoutSession(request.paymentLinkId));
+
+    await t.postCommand({ text: 'reconcile', user_id: ADMINS[0] ?? '', response_url: t.slack.responseUrl('admin') });
+    await waitForStatus(t, request.id, 'paid');
+    await t.slack.waitForCall(
+      'response_url',
+      (c) =>
+        c.args.path === '/response/admin' && /^Checked 1 payment link .*recorded 1 payment/.test(String(c.args.text)),
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Database } from '../../src/db/database.js';
-import { createInbox } from '../../src/inbox/worker.js';
+import { ApplyAlone, createInbox } from '../../src/inbox/worker.js';
 import { ingestStripeEvent } from '../../src/persistence/stripe-events.js';
 import { openTestDatabase, silentLogger } from '../support/database.js';
 
@@ -108,6 +108,33 @@ describe('the Stripe inbox', () => {
       `SELECT action FROM audit_events WHERE action LIKE 'evt_batch%' ORDER BY action`,
     );
     expect(effects.map((e) => e.action)).toEqual(['evt_batch_1', 'evt_batch_2', 'evt_batch_3']);
+  });
+
+  test('an event that must ask Stripe first is never applied inside a shared batch, and costs no retry', async () => {
+    const calls: [string, boolean][] = [];
+    const inbox = createInbox({
+      db: database.db,
+      apply: async (_tx, event, inBatch) => {
+        calls.push([event.id, inBatch]);
+        if (event.id === 'evt_alone_lookup' && inBatch) throw new ApplyAlone(event.id, 'looks up its payment intent');
+        return { outcome: 'no_change', requestId: null };
+      },
+      logger: silentLogger,
+    });
+    const ids = ['evt_alone_1', 'evt_alone_lookup', 'evt_alone_2'];
+    for (const id of ids)
+      await ingestStripeEvent(database.db, { id, type: 'charge.dispute.created', payload: `{"id":"${id}"}` });
+    expect(await inbox.processBatch(50)).toBe(3);
+    const outcomes = await database.db.query<{ status: string; attempts: number }>(
+      'SELECT status, attempts FROM stripe_events WHERE id = ANY($1) ORDER BY id',
+      [ids],
+    );
+    expect(outcomes).toEqual(ids.map(() => ({ status: 'processed', attempts: 0 })));
+    // Only ever applied alone, outside the batch.
+    expect(calls.filter(([id]) => id === 'evt_alone_lookup')).toEqual([
+      ['evt_alone_lookup', true],
+      ['evt_alone_lookup', false],
+    ]);
   });
 
   test('a redelivered event is stored once', async () => {

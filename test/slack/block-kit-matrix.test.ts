@@ -150,7 +150,7 @@ const rows = (n: number, key: (i: number) => string): BreakdownRow[] =>
   }));
 function report(n: number): UsageReport {
   return {
-    period: { start: new Date(0), end: new Date(), label: `${hostile(200)} (Europe/Berlin)` },
+    period: { start: new Date(0), end: new Date(), label: `${hostile(200)} (Europe/Berlin)`, zone: 'Europe/Berlin' },
     totals: totals(Math.min(n, CURRENCIES.length)),
     topRequesters: rows(n, userId),
     topChannels: rows(n, (i) => (i % 2 ? channelId(i) : hostile(80))),

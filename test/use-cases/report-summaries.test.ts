@@ -253,8 +253,10 @@ describe('changes after a month was summarised', () => {
         chargeRequestId: request.id,
         version: request.version,
         approverId: 'U0FIN3',
+        delegateId: null,
         decision: 'approved',
         reason: null,
+        at: NOW,
       });
       await transitionChargeRequest(tx, {
         id: request.id,
@@ -312,8 +314,10 @@ describe('changes after a month was summarised', () => {
       chargeRequestId: id,
       version: 1,
       approverId: 'U0FIN1',
+      delegateId: null,
       decision: 'approved',
       reason: null,
+      at: NOW,
     });
     for (const [action, status, changes] of [
       ['approve', 'pending_approval', { approvedAt: NOW }],

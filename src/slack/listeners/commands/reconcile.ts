@@ -12,7 +12,7 @@ export const reconcile: Subcommand = {
     await run.reply(':mag: Checking open payment links against Stripe…');
     const { checked, recorded } = await deps.admin.reconcile();
     return run.reply(
-      `Checked ${checked} open payment ${checked === 1 ? 'link' : 'links'}; recorded ${recorded} ${recorded === 1 ? 'payment' : 'payments'} that no webhook had brought.`,
+      `Checked ${checked} payment ${checked === 1 ? 'link' : 'links'} (open, or closed in the last two days); recorded ${recorded} ${recorded === 1 ? 'payment' : 'payments'} that no webhook had brought.`,
     );
   },
 };

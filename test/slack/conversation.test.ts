@@ -181,6 +181,37 @@ describe('a mention in HTTP mode', () => {
     expect(rendered.match(/<@/g)).toHaveLength(1);
   });
 
+  test('when the request contains & < > (escaped by Slack), then the agent reads them as typed and the card shows them once escaped', async () => {
+    t = await startTestApp({
+      model: proposeOnce({ ...acme, amount: '500', description: 'R&D tools <5 seats>' }),
+    });
+    // Slack sends what the person typed, "charge Acme Corp $500 for R&D tools <5 seats>", escaped.
+    await t.postEvent(
+      eventEnvelope(
+        mentionEvent('charge Acme Corp $500 for R&amp;D tools &lt;5 seats&gt;', { ts: '1700000013.000100' }),
+      ),
+    );
+    const card = await t.slack.waitForCall('chat.postMessage', cardPost);
+    const asked = JSON.stringify(t.openai?.requests[0]?.body.input);
+    expect(asked).toContain('charge Acme Corp $500 for R&D tools <5 seats>');
+    expect(asked).not.toContain('&amp;');
+    expect(asked).not.toContain('&lt;');
+
+    const blocks = blocksText(card);
+    expect(blocks).toContain('R&amp;D tools &lt;5 seats&gt;');
+    expect(blocks).toContain('> charge Acme Corp $500 for R&amp;D tools &lt;5 seats&gt;');
+    expect(blocks).not.toContain('&amp;amp;');
+    expect(blocks).not.toContain('&amp;lt;');
+    const [row] = await sql<{ requester_words: string; description: string }>(
+      t.databaseUrl,
+      'SELECT requester_words, description FROM charge_requests',
+    );
+    expect(row).toEqual({
+      requester_words: 'charge Acme Corp $500 for R&D tools <5 seats>',
+      description: 'R&D tools <5 seats>',
+    });
+  });
+
   test('when the model fails, then the thread hears so plainly, nothing is created, and asking again works', async () => {
     t = await startTestApp({ model: () => ({ httpStatus: 500 }) });
     await t.postEvent(eventEnvelope(mentionEvent('charge Acme $1,200', { ts: '1700000005.000100' })));

@@ -215,6 +215,7 @@ function startWeb(core: Core, http: Express): SlackRuntime | undefined {
       useCases,
       agent: {
         db,
+        approvers: useCases.approvers,
         model: core.model,
         modelId: config.openai.model,
         policy: core.policy,

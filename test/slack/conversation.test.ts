@@ -281,6 +281,57 @@ describe('a mention in HTTP mode', () => {
     ]);
   });
 
+  test('when someone else in the thread asks the agent to change the request, then it is refused and nothing changes; an approver may', async () => {
+    t = await startTestApp({ model: proposeOnce(acme) });
+    await t.postEvent(eventEnvelope(mentionEvent('charge Acme Corp $1,200', { ts: '1700000014.000100' })));
+    await t.slack.waitForCall('chat.postMessage', cardPost);
+    const [{ number }] = (await eventually(async () => {
+      const rows = await sql<{ number: number }>(
+        databaseUrl(),
+        'SELECT number FROM charge_requests WHERE card_ts IS NOT NULL',
+      );
+      return rows.length ? rows : undefined;
+    }, 'card stored')) as [{ number: number }];
+    await settled(t);
+    const revise = { ...acme, amount: '1', update_reference: `CR-${number}` };
+
+    t.openai?.script(proposeOnce(revise, 'I could not change it.'));
+    const before = t.openai?.requests.length ?? 0;
+    await t.postEvent(
+      eventEnvelope(
+        messageEvent('make it 1 dollar', {
+          ts: '1700000014.000200',
+          thread_ts: '1700000014.000100',
+          user: 'U0STRANGER',
+        }),
+      ),
+    );
+    await t.slack.waitForCall('chat.postMessage', (c) => c.args.text === 'I could not change it.');
+    const toolOutput = JSON.stringify(t.openai?.requests[before + 1]?.body.input);
+    expect(toolOutput).toContain('forbidden');
+    expect(toolOutput).toContain(
+      `Only the requester or a finance approver can change CR-${number}. Nothing was changed.`,
+    );
+    await settled(t);
+    expect(await sql(t.databaseUrl, 'SELECT version, amount_minor FROM charge_requests')).toEqual([
+      { version: 1, amount_minor: '120000' },
+    ]);
+    expect(await sql(t.databaseUrl, 'SELECT action FROM audit_events')).toEqual([{ action: 'create' }]);
+    expect(t.slack.callsOf('chat.update')).toEqual([]);
+
+    // An approver in the same thread may change it.
+    t.openai?.script(proposeOnce({ ...revise, amount: '1,100' }, 'Changed.'));
+    await t.postEvent(
+      eventEnvelope(
+        messageEvent('make it 1,100', { ts: '1700000014.000300', thread_ts: '1700000014.000100', user: APPROVERS[0] }),
+      ),
+    );
+    await t.slack.waitForCall('chat.postMessage', (c) => c.args.text === 'Changed.');
+    expect(await sql(t.databaseUrl, 'SELECT version, amount_minor FROM charge_requests')).toEqual([
+      { version: 2, amount_minor: '110000' },
+    ]);
+  });
+
   test('messages from bots, and channel chatter outside our threads, are ignored', async () => {
     t = await startTestApp({ model: proposeOnce(acme) });
     await t.postEvent(eventEnvelope(messageEvent('charge Acme $5', { ts: '1700000009.000100', bot_id: 'B0OTHER' })));

@@ -22,7 +22,13 @@ import { createMetrics, type MetricsRegistry } from './metrics.js';
 import { startOutboxWorker } from './outbox/worker.js';
 import { INBOX_CHANNEL, LINKS_CHANNEL, OUTBOX_CHANNEL } from './persistence/channels.js';
 import { readOperationsSnapshot } from './persistence/queues.js';
-import { createSlackApp, createSlackClient, type SlackRuntime, verifySlackToken } from './slack/app.js';
+import {
+  createSlackApp,
+  createSlackClient,
+  type SlackIdentity,
+  type SlackRuntime,
+  verifySlackToken,
+} from './slack/app.js';
 import { createApproverDms } from './slack/approver-dms.js';
 import { createApproverDirectory } from './slack/approvers.js';
 import { createSlackDelivery } from './slack/deliver.js';
@@ -65,6 +71,8 @@ export interface AppOptions {
   readonly workflowCheckMs?: number;
   /** Where "now" comes from (tests move it). */
   readonly clock?: Clock;
+  /** How long one Slack Web API call may take (default DEFAULT_SLACK_TIMEOUT_MS; tests shorten it). */
+  readonly slackTimeoutMs?: number;
 }
 
 /**
@@ -78,6 +86,8 @@ interface Core {
   readonly clock: Clock;
   readonly metrics: MetricsRegistry;
   readonly slackClient: WebClient | undefined;
+  /** The bot's Slack identity, when Slack answered auth.test at startup. */
+  readonly slackIdentity: SlackIdentity | undefined;
   readonly stripeClient: Stripe | undefined;
   readonly stripe: StripeGateway | undefined;
   readonly model: LanguageModel | undefined;
@@ -111,7 +121,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       metrics: core.metrics,
       metricsToken: config.metricsToken,
     });
-    const slack = config.role === 'worker' ? undefined : startWeb(core, http);
+    const slack = config.role === 'worker' ? undefined : startWeb(core, http, options);
     const workflowTick = config.role !== 'web' ? startWorker(core, database.url, options, stoppers) : undefined;
     finishHttpApp(http, logger);
     // Stopping runs backwards: the server stops accepting, then Slack's in-flight work finishes (up to
@@ -159,10 +169,12 @@ async function createCore(config: Config, logger: Logger, db: PoolDb, options: A
   const policy = { rules: config.policy, timezone: config.reports.timezone };
   const { workflow } = config;
   let slackClient: WebClient | undefined;
+  let slackIdentity: SlackIdentity | undefined;
   if (missingFor(config, 'slack').length === 0) {
-    slackClient = createSlackClient(config, logger);
-    // A wrong token stops startup with one line naming the variable, whichever role this is.
-    await verifySlackToken(slackClient);
+    slackClient = createSlackClient(config, logger, { timeoutMs: options.slackTimeoutMs });
+    // A wrong token stops startup with one line naming the variable, whichever role this is; a Slack
+    // that does not answer only gets a warning.
+    slackIdentity = await verifySlackToken(slackClient, logger);
   }
   const useCases: UseCaseDeps | undefined = slackClient && {
     db,
@@ -189,6 +201,7 @@ async function createCore(config: Config, logger: Logger, db: PoolDb, options: A
     clock,
     metrics,
     slackClient,
+    slackIdentity,
     stripeClient,
     stripe,
     model: createLanguageModel(config.openai),
@@ -204,7 +217,7 @@ async function createCore(config: Config, logger: Logger, db: PoolDb, options: A
  * The web role: Slack (HTTP or Socket Mode) and the Stripe webhook. It records and enqueues only:
  * the outbox and inbox rows it writes wake the workers through NOTIFY, wherever they run.
  */
-function startWeb(core: Core, http: Express): SlackRuntime | undefined {
+function startWeb(core: Core, http: Express, options: AppOptions): SlackRuntime | undefined {
   const { config, logger, db, useCases, stripe } = core;
   mountStripeWebhook(http, config.stripe.webhookSecrets, { db, metrics: core.metrics }, logger);
   if (!useCases) return undefined;
@@ -239,6 +252,7 @@ function startWeb(core: Core, http: Express): SlackRuntime | undefined {
     },
     logger,
     core.inFlight,
+    { timeoutMs: options.slackTimeoutMs, identity: core.slackIdentity },
   );
 }
 
@@ -395,7 +409,7 @@ function logSummary(core: Core, state: { port: number; slack: SlackRuntime | und
   const refusedOr = (feature: string, on: string) => (state.refused.includes(feature) ? 'key refused' : on);
   const parts = {
     role: config.role,
-    slack: state.slack?.mode ?? (core.slackClient ? 'deliveries only' : 'off'),
+    slack: `${state.slack?.mode ?? (core.slackClient ? 'deliveries only' : 'off')}${core.slackClient && !core.slackIdentity ? ' (not answering yet)' : ''}`,
     model: core.model ? refusedOr('model', config.openai.model) : 'off',
     stripe: core.stripe ? refusedOr('stripe', isTestMode(config.stripe) ? 'test mode' : 'live') : 'off',
     webhooks: web ? (config.stripe.webhookSecrets.length > 0 ? 'on' : 'off') : 'served by web',

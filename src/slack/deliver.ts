@@ -133,9 +133,11 @@ export function createSlackDelivery({
           await record(posted.ts ?? null);
         }
       }
+      // DM copies follow the request even when the channel card is missing (Slack refused it, or it
+      // is not posted yet): with a link to the thread once there is one. The channel card itself, when
+      // not posted yet, needs nothing: the post renders the latest state.
       const posted = cardTs;
-      if (posted && approverDms) await approverDms.update(request, () => copy(posted));
-      // An update_card before the card exists needs nothing: the post renders the latest state.
+      if (approverDms) await approverDms.update(request, async () => (posted ? copy(posted) : card));
       return { ok: true };
     } catch (error) {
       const outcome = classifySlackError(error);

@@ -21,6 +21,7 @@ import type { Logger } from './logger.js';
 import { createMetrics, type MetricsRegistry } from './metrics.js';
 import { startOutboxWorker } from './outbox/worker.js';
 import { INBOX_CHANNEL, LINKS_CHANNEL, OUTBOX_CHANNEL } from './persistence/channels.js';
+import { queueOpsAlerts } from './persistence/outbox.js';
 import { readOperationsSnapshot } from './persistence/queues.js';
 import {
   createSlackApp,
@@ -32,6 +33,7 @@ import {
 import { createApproverDms } from './slack/approver-dms.js';
 import { createApproverDirectory } from './slack/approvers.js';
 import { createSlackDelivery } from './slack/deliver.js';
+import { reportDeadDelivery } from './slack/refused-delivery.js';
 import { checkStripeAccess, createStripeClient, isTestMode } from './stripe/client.js';
 import { createStripeGateway, type StripeGateway } from './stripe/gateway.js';
 import { announceLinkDelays } from './use-cases/announce-link-delays.js';
@@ -60,6 +62,8 @@ export interface RunningApp {
 export interface AppOptions {
   /** Outbox polling interval when nothing wakes it (tests shorten it). */
   readonly outboxPollMs?: number;
+  /** Attempts before a Slack update is kept as dead (default 12; tests shorten it). */
+  readonly outboxMaxAttempts?: number;
   /** How often approved requests without a link are retried, and after how long (tests shorten it). */
   readonly linkSweepMs?: number;
   readonly linkSweepAfterSeconds?: number;
@@ -193,7 +197,20 @@ async function createCore(config: Config, logger: Logger, db: PoolDb, options: A
     metrics,
     trust: config.trust,
   };
-  const inbox = createInbox({ db, apply: (tx, event) => applyStripeEvent(tx, stripe, event), logger });
+  const { adminUserIds } = config.people;
+  const inbox = createInbox({
+    db,
+    apply: (tx, event) => applyStripeEvent(tx, stripe, event),
+    logger,
+    // With the commit that makes an event dead, every admin is told by DM what failed and what to do.
+    onDead: (tx, event, failure) =>
+      queueOpsAlerts(tx, adminUserIds, {
+        type: 'stripe_event_dead',
+        eventId: event.id,
+        eventType: event.type,
+        ...failure,
+      }),
+  });
   return {
     config,
     logger,
@@ -311,7 +328,17 @@ function startWorker(
       }),
       timezone: config.reports.timezone,
     });
-    run(OUTBOX_CHANNEL, startOutboxWorker({ db, deliver, logger, pollMs: options.outboxPollMs }));
+    run(
+      OUTBOX_CHANNEL,
+      startOutboxWorker({
+        db,
+        deliver,
+        logger,
+        pollMs: options.outboxPollMs,
+        maxAttempts: options.outboxMaxAttempts,
+        onDead: (tx, item, why) => reportDeadDelivery(tx, config.people.adminUserIds, item, why),
+      }),
+    );
     // Payment links, as soon as an approval commits (anywhere); the sweep below catches any missed.
     const links = createKeyedRunner('payment-links', (id) => issuePaymentLink(useCases, id), {
       concurrency: 4,

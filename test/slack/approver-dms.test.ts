@@ -139,6 +139,22 @@ describe('approvers are notified where they work', () => {
     }
   });
 
+  test('when there is no approver to DM besides the requester, then the thread says so instead of pretending', async () => {
+    const app = await start({ APPROVER_USER_IDS: 'U0REQUESTER' });
+    const request = await propose(app);
+    const [row] = await query<{ card_ts: string }>(app.databaseUrl, 'SELECT card_ts FROM charge_requests');
+    const notice = await app.slack.waitForCall('chat.postMessage', (c) =>
+      String(c.args.text).startsWith(':warning: Nobody was asked by DM'),
+    );
+    expect(notice.args).toMatchObject({ channel: 'C0SALES', thread_ts: row?.card_ts });
+    expect(notice.args.text).toBe(
+      `:warning: Nobody was asked by DM to approve CR-${request.number}: I found no approver besides the requester (APPROVER_USER_IDS, APPROVER_USERGROUP_ID). An approver can still act on the card here; an admin should check who may approve.`,
+    );
+    await settled(app);
+    expect(app.slack.callsOf('conversations.open')).toEqual([]);
+    expect(await query(app.databaseUrl, 'SELECT 1 FROM card_copies')).toEqual([]);
+  });
+
   test('members of APPROVER_USERGROUP_ID are DMed too', async () => {
     const app = await start({ APPROVER_USER_IDS: FIN1, APPROVER_USERGROUP_ID: 'S0FINANCE' });
     await propose(app);

@@ -21,11 +21,19 @@ import type { Logger } from './logger.js';
 import { createMetrics, type MetricsRegistry } from './metrics.js';
 import { type Deliver, startOutboxWorker } from './outbox/worker.js';
 import { INBOX_CHANNEL, LINKS_CHANNEL, OUTBOX_CHANNEL } from './persistence/channels.js';
+import { queueOpsAlerts } from './persistence/outbox.js';
 import { readOperationsSnapshot } from './persistence/queues.js';
-import { createSlackApp, createSlackClient, type SlackRuntime, verifySlackToken } from './slack/app.js';
+import {
+  createSlackApp,
+  createSlackClient,
+  type SlackIdentity,
+  type SlackRuntime,
+  verifySlackToken,
+} from './slack/app.js';
 import { createApproverDms } from './slack/approver-dms.js';
 import { createApproverDirectory } from './slack/approvers.js';
 import { createSlackDelivery } from './slack/deliver.js';
+import { reportDeadDelivery } from './slack/refused-delivery.js';
 import { checkStripeAccess, createStripeClient, isTestMode } from './stripe/client.js';
 import { createStripeGateway, type StripeGateway } from './stripe/gateway.js';
 import { announceLinkDelays } from './use-cases/announce-link-delays.js';
@@ -56,6 +64,8 @@ export interface RunningApp {
 export interface AppOptions {
   /** Outbox polling interval when nothing wakes it (tests shorten it). */
   readonly outboxPollMs?: number;
+  /** Attempts before a Slack update is kept as dead (default 12; tests shorten it). */
+  readonly outboxMaxAttempts?: number;
   /** How often approved requests without a link are retried, and after how long (tests shorten it). */
   readonly linkSweepMs?: number;
   readonly linkSweepAfterSeconds?: number;
@@ -67,6 +77,8 @@ export interface AppOptions {
   readonly workflowCheckMs?: number;
   /** Where "now" comes from (tests move it). */
   readonly clock?: Clock;
+  /** How long one Slack Web API call may take (default DEFAULT_SLACK_TIMEOUT_MS; tests shorten it). */
+  readonly slackTimeoutMs?: number;
 }
 
 /**
@@ -80,6 +92,8 @@ interface Core {
   readonly clock: Clock;
   readonly metrics: MetricsRegistry;
   readonly slackClient: WebClient | undefined;
+  /** The bot's Slack identity, when Slack answered auth.test at startup. */
+  readonly slackIdentity: SlackIdentity | undefined;
   readonly stripeClient: Stripe | undefined;
   readonly stripe: StripeGateway | undefined;
   readonly model: LanguageModel | undefined;
@@ -113,7 +127,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       metrics: core.metrics,
       metricsToken: config.metricsToken,
     });
-    const slack = config.role === 'worker' ? undefined : startWeb(core, http);
+    const slack = config.role === 'worker' ? undefined : startWeb(core, http, options);
     const workflowTick = config.role !== 'web' ? startWorker(core, database.url, options, stoppers) : undefined;
     finishHttpApp(http, logger);
     // Stopping runs backwards: the server stops accepting, then Slack's in-flight work finishes (up to
@@ -161,10 +175,12 @@ async function createCore(config: Config, logger: Logger, db: PoolDb, options: A
   const policy = { rules: config.policy, timezone: config.reports.timezone };
   const { workflow } = config;
   let slackClient: WebClient | undefined;
+  let slackIdentity: SlackIdentity | undefined;
   if (missingFor(config, 'slack').length === 0) {
-    slackClient = createSlackClient(config, logger);
-    // A wrong token stops startup with one line naming the variable, whichever role this is.
-    await verifySlackToken(slackClient);
+    slackClient = createSlackClient(config, logger, { timeoutMs: options.slackTimeoutMs });
+    // A wrong token stops startup with one line naming the variable, whichever role this is; a Slack
+    // that does not answer only gets a warning.
+    slackIdentity = await verifySlackToken(slackClient, logger);
   }
   const useCases: UseCaseDeps | undefined = slackClient && {
     db,
@@ -183,10 +199,19 @@ async function createCore(config: Config, logger: Logger, db: PoolDb, options: A
     metrics,
     trust: config.trust,
   };
+  const { adminUserIds } = config.people;
   const inbox = createInbox({
     db,
     apply: (tx, event, inBatch) => applyStripeEvent(tx, stripe, event, inBatch),
     logger,
+    // With the commit that makes an event dead, every admin is told by DM what failed and what to do.
+    onDead: (tx, event, failure) =>
+      queueOpsAlerts(tx, adminUserIds, {
+        type: 'stripe_event_dead',
+        eventId: event.id,
+        eventType: event.type,
+        ...failure,
+      }),
   });
   return {
     config,
@@ -195,6 +220,7 @@ async function createCore(config: Config, logger: Logger, db: PoolDb, options: A
     clock,
     metrics,
     slackClient,
+    slackIdentity,
     stripeClient,
     stripe,
     model: createLanguageModel(config.openai),
@@ -210,7 +236,7 @@ async function createCore(config: Config, logger: Logger, db: PoolDb, options: A
  * The web role: Slack (HTTP or Socket Mode) and the Stripe webhook. It records and enqueues only:
  * the outbox and inbox rows it writes wake the workers through NOTIFY, wherever they run.
  */
-function startWeb(core: Core, http: Express): SlackRuntime | undefined {
+function startWeb(core: Core, http: Express, options: AppOptions): SlackRuntime | undefined {
   const { config, logger, db, useCases, stripe } = core;
   mountStripeWebhook(http, config.stripe.webhookSecrets, { db, metrics: core.metrics }, logger);
   if (!useCases) return undefined;
@@ -221,6 +247,7 @@ function startWeb(core: Core, http: Express): SlackRuntime | undefined {
       useCases,
       agent: {
         db,
+        approvers: useCases.approvers,
         model: core.model,
         modelId: config.openai.model,
         policy: core.policy,
@@ -244,6 +271,7 @@ function startWeb(core: Core, http: Express): SlackRuntime | undefined {
     },
     logger,
     core.inFlight,
+    { timeoutMs: options.slackTimeoutMs, identity: core.slackIdentity },
   );
 }
 
@@ -304,7 +332,17 @@ function startWorker(
     });
     const deliver: Deliver = (item) =>
       item.kind === 'deactivate_link' ? deactivateLink(useCases, item) : deliverToSlack(item);
-    run(OUTBOX_CHANNEL, startOutboxWorker({ db, deliver, logger, pollMs: options.outboxPollMs }));
+    run(
+      OUTBOX_CHANNEL,
+      startOutboxWorker({
+        db,
+        deliver,
+        logger,
+        pollMs: options.outboxPollMs,
+        maxAttempts: options.outboxMaxAttempts,
+        onDead: (tx, item, why) => reportDeadDelivery(tx, config.people.adminUserIds, item, why),
+      }),
+    );
     // Payment links, as soon as an approval commits (anywhere); the sweep below catches any missed.
     const links = createKeyedRunner('payment-links', (id) => issuePaymentLink(useCases, id), {
       concurrency: 4,
@@ -410,7 +448,7 @@ function logSummary(core: Core, state: { port: number; slack: SlackRuntime | und
   const refusedOr = (feature: string, on: string) => (state.refused.includes(feature) ? 'key refused' : on);
   const parts = {
     role: config.role,
-    slack: state.slack?.mode ?? (core.slackClient ? 'deliveries only' : 'off'),
+    slack: `${state.slack?.mode ?? (core.slackClient ? 'deliveries only' : 'off')}${core.slackClient && !core.slackIdentity ? ' (not answering yet)' : ''}`,
     model: core.model ? refusedOr('model', config.openai.model) : 'off',
     stripe: core.stripe ? refusedOr('stripe', isTestMode(config.stripe) ? 'test mode' : 'live') : 'off',
     webhooks: web ? (config.stripe.webhookSecrets.length > 0 ? 'on' : 'off') : 'served by web',

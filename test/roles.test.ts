@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { freePort } from '../src/db/embedded.js';
-import { SIGNING_SECRET } from './support/app.js';
+import { APPROVERS, SIGNING_SECRET } from './support/app.js';
 import { createEmptyDatabase } from './support/database.js';
 import { type FakeSlack, slackSignature, slashCommandFields, startFakeSlack } from './support/fake-slack.js';
 import { query } from './support/flows.js';
@@ -33,6 +33,7 @@ async function startRole(
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: fake.apiUrl,
+      APPROVER_USER_IDS: APPROVERS.join(','),
       NODE_ENV: 'production',
     },
     mkdtempSync(path.join(tmpdir(), `countersign-${role}-`)),

@@ -9,8 +9,9 @@ import { createLogger } from '../src/logger.js';
 import { SIGNING_SECRET, startTestApp, type TestApp } from './support/app.js';
 import { createEmptyDatabase } from './support/database.js';
 import { type FakeOpenAI, proposeOnce, startFakeOpenAI } from './support/fake-openai.js';
-import { type FakeSlack, startFakeSlack } from './support/fake-slack.js';
+import { type Failure, type FakeSlack, startFakeSlack } from './support/fake-slack.js';
 import { FakeStripe } from './support/fake-stripe.js';
+import { capturingLogger as jsonLogs } from './support/logs.js';
 import { type AppProcess, isReady, runEntry, waitForProcess } from './support/process.js';
 
 let processes: AppProcess[] = [];
@@ -69,6 +70,53 @@ describe('authentication failures at startup', () => {
     expect(run.output()).not.toMatch(STACK_FRAME);
     expect(run.output()).not.toContain('xoxb-revoked-token');
   }, 60_000);
+
+  test.each(['invalid_auth', 'token_revoked', 'account_inactive', 'not_authed'] as const)(
+    'when auth.test answers %s at startup, then startup stops with the one-line fix',
+    async (error) => {
+      slack = await startFakeSlack();
+      slack.breakAuth(error);
+      await expect(startTestApp({ slack })).rejects.toThrow(
+        `Countersign cannot start: Slack refused SLACK_BOT_TOKEN (${error}).`,
+      );
+    },
+  );
+
+  test.each<[string, Failure]>([
+    ['a 500', { status: 500 }],
+    ['ratelimited', { status: 429, retryAfter: 30 }],
+    ['no answer at all', { hang: true }],
+  ])(
+    'when Slack is unavailable at startup (%s), then a warning is logged, the app starts, and Slack works once it answers',
+    async (_what, failure) => {
+      slack = await startFakeSlack();
+      slack.failNext('auth.test', failure);
+      const logs = jsonLogs();
+      app = await startTestApp({ slack, logger: logs.logger, app: { slackTimeoutMs: 300 } });
+      const warned = logs.lines().filter((l) => l.level === 'warn');
+      expect(warned.map((l) => l.msg)).toContainEqual(
+        expect.stringMatching(/^Slack did not answer auth\.test \(.+\); starting anyway\./),
+      );
+      expect(logs.lines().find((l) => String(l.msg).includes('countersign ready'))?.msg).toMatch(
+        /slack http \(not answering yet\)/,
+      );
+      // Slack is back: a command is answered and its card posted.
+      await app.postCommand({ text: 'new 50 USD Acme Corp' });
+      await slack.waitForCall('chat.postMessage', (c) => Array.isArray(c.args.blocks));
+    },
+  );
+
+  test('when Slack cannot be reached at all at startup, then a warning is logged and the app still starts', async () => {
+    const logs = jsonLogs();
+    app = await startTestApp({
+      logger: logs.logger,
+      env: { SLACK_API_URL: `http://127.0.0.1:${await freePort()}/api/` },
+    });
+    expect((await fetch(`${app.base}/readyz`)).status).toBe(200);
+    expect(logs.lines().map((l) => l.msg)).toContainEqual(
+      expect.stringMatching(/^Slack did not answer auth\.test \(.+\); starting anyway\./),
+    );
+  });
 
   test('when Stripe or the model refuses its key, then one log line each names the variable and the fix', async () => {
     stripe = await FakeStripe.start();

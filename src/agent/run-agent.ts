@@ -1,5 +1,6 @@
 import { APICallError, generateText, isStepCount, type LanguageModel, type ModelMessage } from 'ai';
 import type { Db } from '../db/sql.js';
+import type { ApproverDirectory } from '../domain/authorization.js';
 import type { Clock } from '../domain/clock.js';
 import type { TrustSettings } from '../domain/flags.js';
 import type { Logger } from '../logger.js';
@@ -20,6 +21,8 @@ import { createAgentTools, type ProposeToolInput } from './tools.js';
 
 export interface AgentDeps {
   readonly db: Db;
+  /** Who may change a request besides its requester (the agent revises only for them). */
+  readonly approvers: ApproverDirectory;
   readonly model: LanguageModel | undefined;
   readonly modelId: string;
   readonly policy: PolicySettings;
@@ -73,6 +76,7 @@ export async function runAgentTurn(
   const scope = { teamId: turn.teamId, channelId: turn.channelId, threadTs: turn.threadTs };
   const proposalDeps = {
     db: deps.db,
+    approvers: deps.approvers,
     policy: deps.policy,
     clock: deps.clock,
     trust: deps.trust,
@@ -98,7 +102,7 @@ export async function runAgentTurn(
         },
         toProposal(input),
       ),
-    revise: (reference, input) => reviseCharge(proposalDeps, reference, turn.userId, toProposal(input), scope),
+    revise: (reference, input) => reviseCharge(proposalDeps, reference, turn.userId, toProposal(input), { scope }),
     threadRequests: () => findThreadRequests(deps.db, scope),
     findCustomers: deps.findCustomers,
     onProposal: (p) => proposals.push(p),

@@ -40,6 +40,8 @@ export interface InboxOptions {
   readonly logger: Logger;
   /** After this many failed attempts an event is kept as dead for an operator. */
   readonly maxAttempts?: number;
+  /** Called in the transaction that marks an event dead, so the operator's alert commits with it. */
+  readonly onDead?: (tx: Tx, event: ClaimedEvent, failure: { error: string; attempts: number }) => Promise<void>;
 }
 
 export interface Inbox {
@@ -128,7 +130,11 @@ export function createInbox(options: InboxOptions): Inbox {
         const attempts = claimed.attempts + 1;
         const dead = attempts >= maxAttempts;
         const delaySeconds = backoffSeconds(attempts);
-        await recordEventFailure(db, claimed.id, { error: String(error), delaySeconds, dead });
+        const event = claimed;
+        await db.transaction(async (tx) => {
+          await recordEventFailure(tx, event.id, { error: String(error), delaySeconds, dead });
+          if (dead) await options.onDead?.(tx, event, { error: String(error), attempts });
+        });
         const about = { err: error, eventId: claimed.id, type: claimed.type, attempts };
         if (dead) log.error(about, 'stripe event could not be applied; kept as dead for an operator');
         else log.error({ ...about, delaySeconds }, 'stripe event could not be applied; will retry');

@@ -24,10 +24,42 @@ export type OutboxItem =
    * Deactivate a payment link at Stripe (use-cases/deactivate-link.ts): one that was made while its
    * request was canceled or paid, or the current link of a request paid through an older one.
    */
-  | { kind: 'deactivate_link'; requestId: string; paymentLinkId: string; reason: string };
+  | { kind: 'deactivate_link'; requestId: string; paymentLinkId: string; reason: string }
+  /**
+   * A direct message to one admin (ADMIN_USER_IDS): something failed for good and waits for them in
+   * `/charges ops`. One item per admin. An ops_alert that itself dies alerts nobody (no loop).
+   */
+  | { kind: 'ops_alert'; userId: string; alert: OpsAlert };
 
-/** The items the Slack layer delivers. */
+/** The items the Slack layer delivers (all but link deactivations, which go to Stripe). */
 export type SlackItem = Exclude<OutboxItem, { kind: 'deactivate_link' }>;
+
+/** Slack messages about one request (all but admins' alerts). */
+export type RequestItem = Exclude<SlackItem, { kind: 'ops_alert' }>;
+
+/** Facts for an admin's alert; the words live in src/slack/blocks/ops-alert.ts. */
+export type OpsAlert =
+  /** A Stripe event failed every attempt to apply it; the inbox keeps it dead. */
+  | { type: 'stripe_event_dead'; eventId: string; eventType: string; attempts: number; error: string }
+  /** A Slack update was refused for good or failed every attempt; the outbox keeps it dead. */
+  | {
+      type: 'slack_update_dead';
+      itemId: string;
+      itemKind: string;
+      /** The request it concerns (CR-1042), when there is one. */
+      reference: string | null;
+      attempts: number;
+      error: string;
+    }
+  /** Stripe did not deactivate a link nobody may pay: the customer could still pay it. */
+  | {
+      type: 'link_deactivation_dead';
+      itemId: string;
+      paymentLinkId: string;
+      reference: string | null;
+      attempts: number;
+      error: string;
+    };
 
 /** Facts for a thread message; the words and the escaping live in src/slack/blocks/thread-notice.ts. */
 export type ThreadNotice =
@@ -69,7 +101,13 @@ export type ThreadNotice =
   | { type: 'expired'; after: string }
   /** Unpaid for LINK_EXPIRES_AFTER: deactivated at Stripe before this is posted. */
   | { type: 'link_expired'; after: string }
-  | { type: 'requested_again'; by: string; version: number };
+  | { type: 'requested_again'; by: string; version: number }
+  /**
+   * Nobody could be sent the card by DM on this occasion: no approver besides the requester
+   * (`approval`), every one has acted already (`reminder`), no escalation contact besides the
+   * requester (`escalation`, after `after`).
+   */
+  | { type: 'nobody_to_notify'; about: 'approval' | 'reminder' | 'escalation'; after?: string };
 
 /** Facts for a direct message to one person (an approver, or whoever acted on a request). */
 export type DirectNotice =
@@ -85,4 +123,8 @@ export type DirectNotice =
       channelId: string;
       refused: { kind: 'card' } | { kind: 'thread_reply'; notice: ThreadNotice };
       fallbackPosted: boolean;
-    };
+      /** Not refused as such: Slack kept failing, and the outbox gave up after this many attempts. */
+      attempts?: number;
+    }
+  /** A thread notice for a request whose card (and so its thread) never got posted. */
+  | { type: 'unthreaded'; channelId: string; notice: ThreadNotice };

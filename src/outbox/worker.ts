@@ -1,8 +1,8 @@
-import type { Db } from '../db/sql.js';
+import type { Db, Tx } from '../db/sql.js';
 import { backoffSeconds } from '../jobs/backoff.js';
 import { startWorkerLoop, type WorkerLoop } from '../jobs/worker-loop.js';
 import type { Logger } from '../logger.js';
-import { claimDueItems, markDead, markDelivered, scheduleRetry } from '../persistence/outbox.js';
+import { claimDueItems, markDead, markDelivered, type QueuedItem, scheduleRetry } from '../persistence/outbox.js';
 import type { OutboxItem } from './items.js';
 
 /**
@@ -15,6 +15,9 @@ export type DeliveryOutcome =
 
 export type Deliver = (item: OutboxItem) => Promise<DeliveryOutcome>;
 
+/** Why an item died: refused for good (`retry: false`), or out of attempts (`retry: true`). */
+export type DeadDelivery = Extract<DeliveryOutcome, { ok: false }>;
+
 export interface OutboxWorkerOptions {
   readonly db: Db;
   readonly deliver: Deliver;
@@ -23,6 +26,11 @@ export interface OutboxWorkerOptions {
   readonly pollMs?: number;
   readonly maxAttempts?: number;
   readonly leaseSeconds?: number;
+  /**
+   * Called in the transaction that marks an item dead, so whoever must hear of it (admins, the
+   * requester) is queued with the same commit.
+   */
+  readonly onDead?: (tx: Tx, item: QueuedItem, why: DeadDelivery) => Promise<void>;
 }
 
 /** Delivers queued Slack updates, retrying with backoff and honouring Slack's Retry-After. */
@@ -43,9 +51,13 @@ export function startOutboxWorker(options: OutboxWorkerOptions): WorkerLoop {
         await markDelivered(db, queued.id);
         log.debug(about, 'slack update delivered');
       } else if (!outcome.retry || queued.attempts >= maxAttempts) {
-        await markDead(db, queued.id, outcome.error);
+        await db.transaction(async (tx) => {
+          await markDead(tx, queued.id, outcome.error);
+          await options.onDead?.(tx, queued, outcome);
+        });
+        const requestId = 'requestId' in queued.item ? queued.item.requestId : undefined;
         log.error(
-          { ...about, requestId: queued.item.requestId, error: outcome.error, handled: outcome.handled },
+          { ...about, requestId, error: outcome.error, handled: outcome.handled },
           outcome.retry
             ? `slack update abandoned after ${queued.attempts} attempts (${outcome.error}); kept as dead`
             : `Slack refused the update for good (${outcome.error}); kept as dead`,

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/sql.js';
-import type { OutboxItem, ThreadNotice } from '../outbox/items.js';
+import type { OpsAlert, OutboxItem, ThreadNotice } from '../outbox/items.js';
 import { OUTBOX_CHANNEL } from './channels.js';
 import { toJson } from './json.js';
 
@@ -32,6 +32,23 @@ export function queueCardUpdate(db: Queryable, requestId: string, ...notices: Th
     { kind: 'update_card', requestId },
     ...notices.map((notice): OutboxItem => ({ kind: 'thread_reply', requestId, notice })),
   ]);
+}
+
+/** Tells every admin (ADMIN_USER_IDS) by DM, one item each, in the caller's transaction; nobody if none are named. */
+export function queueOpsAlerts(db: Queryable, adminUserIds: readonly string[], alert: OpsAlert): Promise<void> {
+  return enqueue(
+    db,
+    adminUserIds.map((userId): OutboxItem => ({ kind: 'ops_alert', userId, alert })),
+  );
+}
+
+/** Whether an item of `kind` for the request still waits to be delivered (or is being delivered now). */
+export async function hasPendingItem(db: Queryable, kind: OutboxItem['kind'], requestId: string): Promise<boolean> {
+  const rows = await db.query(
+    `SELECT 1 FROM slack_outbox WHERE status = 'pending' AND kind = $1 AND payload ->> 'requestId' = $2 LIMIT 1`,
+    [kind, requestId],
+  );
+  return rows.length > 0;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { OutboxItem } from '../outbox/items.js';
 import type { DeliveryOutcome } from '../outbox/worker.js';
 import { listCardCopies, recordCardCopy } from '../persistence/card-copies.js';
+import { enqueue } from '../persistence/outbox.js';
 import type { approvalCard } from './blocks/approval-card.js';
 import { classifySlackError } from './deliver.js';
 
@@ -59,10 +60,21 @@ export function createApproverDms({ client, db, approvers, notifyApprovers, logg
     async post(request, render, item) {
       // Decided meanwhile: nobody needs to be asked any more.
       if (request.status !== 'pending_approval') return { ok: true };
+      const everyone = await recipients(request, item.to);
+      if (everyone.length === 0) {
+        // DMs are wanted but nobody can be asked: the thread says so, rather than a DM to nobody.
+        if (item.to === 'approvers' && notifyApprovers) {
+          log.warn({ reference: request.reference, occasion: item.occasion }, 'no approver to DM the card to');
+          await enqueue(db, [
+            { kind: 'thread_reply', requestId: request.id, notice: { type: 'nobody_to_notify', about: 'approval' } },
+          ]);
+        }
+        return { ok: true };
+      }
       const done = new Set(
         (await listCardCopies(db, request.id)).filter((c) => c.occasion === item.occasion).map((c) => c.userId),
       );
-      const todo = (await recipients(request, item.to)).filter((u) => !done.has(u));
+      const todo = everyone.filter((u) => !done.has(u));
       if (todo.length === 0) return { ok: true };
       const card = await render();
       for (const userId of todo) {

@@ -7,11 +7,13 @@ import type { DeliveryOutcome } from '../outbox/worker.js';
 import { listDecisions } from '../persistence/approvals.js';
 import { findEditChanges } from '../persistence/audit.js';
 import { findChargeRequest, recordCardLocation } from '../persistence/charge-requests.js';
+import { hasPendingItem } from '../persistence/outbox.js';
 import type { PolicySettings } from '../use-cases/deps.js';
 import { policyStatus } from '../use-cases/enforce-policy.js';
 import type { ApproverDms } from './approver-dms.js';
 import { approvalCard } from './blocks/approval-card.js';
 import { directNoticeText } from './blocks/direct-notice.js';
+import { opsAlertText } from './blocks/ops-alert.js';
 import { threadNoticeText } from './blocks/thread-notice.js';
 import { type DeliveryTarget, handleRefusedDelivery } from './refused-delivery.js';
 
@@ -62,20 +64,31 @@ export function createSlackDelivery({
       (r) => r.permalink,
       () => undefined,
     );
+  /** A direct message to one person: a refusal is the end of the line (kept dead, never answered with another DM). */
+  const directMessage = (channel: string, text: string): Promise<DeliveryOutcome> =>
+    client.chat.postMessage({ channel, text }).then(
+      (): DeliveryOutcome => ({ ok: true }),
+      (error: unknown) => classifySlackError(error),
+    );
   return async (item: SlackItem): Promise<DeliveryOutcome> => {
+    if (item.kind === 'ops_alert') return directMessage(item.userId, opsAlertText(item.alert));
     const request = await findChargeRequest(db, item.requestId);
     if (!request) return { ok: false, retry: false, error: `charge request ${item.requestId} not found` };
+    if (item.kind === 'direct_message') return directMessage(item.userId, directNoticeText(request, item.notice));
     // Where the current Slack call goes: a permanent refusal is handled for that place.
     let target: DeliveryTarget = { channel: request.channelId };
     try {
-      if (item.kind === 'direct_message') {
-        target = { channel: item.userId };
-        await client.chat.postMessage({ channel: item.userId, text: directNoticeText(request, item.notice) });
-        return { ok: true };
-      }
       if (item.kind === 'thread_reply') {
         const thread = request.threadTs ?? request.cardTs;
-        if (!thread) return { ok: false, retry: true, error: 'the card is not posted yet' };
+        if (!thread) {
+          // The card (which starts the thread) is on its way: the notice waits for it. A card that
+          // will not come (refused, out of attempts, discarded): the requester gets the notice by DM.
+          if (await hasPendingItem(db, 'post_card', request.id)) {
+            return { ok: false, retry: true, error: 'the card is not posted yet' };
+          }
+          const notice = { type: 'unthreaded', channelId: request.channelId, notice: item.notice } as const;
+          return directMessage(request.requesterId, directNoticeText(request, notice));
+        }
         target = { channel: request.channelId, threadTs: thread };
         await client.chat.postMessage({
           channel: request.channelId,
@@ -133,14 +146,16 @@ export function createSlackDelivery({
           await record(posted.ts ?? null);
         }
       }
+      // DM copies follow the request even when the channel card is missing (Slack refused it, or it
+      // is not posted yet): with a link to the thread once there is one. The channel card itself, when
+      // not posted yet, needs nothing: the post renders the latest state.
       const posted = cardTs;
-      if (posted && approverDms) await approverDms.update(request, () => copy(posted));
-      // An update_card before the card exists needs nothing: the post renders the latest state.
+      if (approverDms) await approverDms.update(request, async () => (posted ? copy(posted) : card));
       return { ok: true };
     } catch (error) {
       const outcome = classifySlackError(error);
       // A refused DM is the end of the line: it is kept dead and logged, never answered with another DM.
-      if (outcome.ok || outcome.retry || item.kind === 'direct_message' || item.kind === 'dm_card') return outcome;
+      if (outcome.ok || outcome.retry || item.kind === 'dm_card') return outcome;
       return handleRefusedDelivery({ client, db }, item, request, target, outcome.error);
     }
   };

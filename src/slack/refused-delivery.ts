@@ -1,10 +1,11 @@
 import type { WebClient } from '@slack/web-api';
-import type { Db } from '../db/sql.js';
+import type { Db, Queryable, Tx } from '../db/sql.js';
 import type { ChargeRequest } from '../domain/charge-request.js';
-import type { OutboxItem } from '../outbox/items.js';
-import type { DeliveryOutcome } from '../outbox/worker.js';
+import type { RequestItem } from '../outbox/items.js';
+import type { DeadDelivery, DeliveryOutcome } from '../outbox/worker.js';
 import { findLastPersonActor } from '../persistence/audit.js';
-import { enqueue } from '../persistence/outbox.js';
+import { findChargeRequest } from '../persistence/charge-requests.js';
+import { enqueue, type QueuedItem, queueOpsAlerts } from '../persistence/outbox.js';
 import { cardFallbackMessage, MESSAGE_REFUSALS } from './blocks/direct-notice.js';
 
 /** Where a refused message was going: a channel, and the message it updates or the thread it joins. */
@@ -25,7 +26,7 @@ export interface DeliveryTarget {
  */
 export async function handleRefusedDelivery(
   deps: { client: WebClient; db: Db },
-  item: Exclude<OutboxItem, { kind: 'direct_message' }>,
+  item: ChannelMessage,
   request: ChargeRequest,
   target: DeliveryTarget,
   error: string,
@@ -52,21 +53,80 @@ export async function handleRefusedDelivery(
       handled.push(`plain-text fallback failed too (${why})`);
     }
   }
-  const person = (await findLastPersonActor(deps.db, request.id)) ?? request.requesterId;
-  await enqueue(deps.db, [
+  const person = await tellPerson(deps.db, item, request, { error, channelId: target.channel, fallbackPosted });
+  handled.push(`${person} told by DM`);
+  return { ok: false, retry: false, error, handled: handled.join('; ') };
+}
+
+/** A card or a thread message that did not reach its channel. */
+type ChannelMessage = Exclude<RequestItem, { kind: 'direct_message' | 'dm_card' }>;
+
+/**
+ * Tells the person who last acted on the request (else the requester) by DM, through the outbox so
+ * the DM itself is retried, what could not be shown where, and why. Returns who.
+ */
+async function tellPerson(
+  db: Queryable,
+  item: ChannelMessage,
+  request: ChargeRequest,
+  what: { error: string; channelId: string; fallbackPosted: boolean; attempts?: number },
+): Promise<string> {
+  const person = (await findLastPersonActor(db, request.id)) ?? request.requesterId;
+  await enqueue(db, [
     {
       kind: 'direct_message',
       requestId: request.id,
       userId: person,
       notice: {
         type: 'message_refused',
-        error,
-        channelId: target.channel,
+        ...what,
         refused: item.kind === 'thread_reply' ? { kind: 'thread_reply', notice: item.notice } : { kind: 'card' },
-        fallbackPosted,
       },
     },
   ]);
-  handled.push(`${person} told by DM`);
-  return { ok: false, retry: false, error, handled: handled.join('; ') };
+  return person;
+}
+
+/**
+ * An outbox item died (refused for good, or out of attempts). In the transaction that marks it dead:
+ * every admin is alerted by DM (never about an alert that died: no loop); and when a card or a thread
+ * message ran out of attempts (a refusal was handled when it came), the person who last acted (else
+ * the requester) is told as for a refusal, with what admins can do (Retry in `/charges ops`).
+ */
+export async function reportDeadDelivery(
+  tx: Tx,
+  adminUserIds: readonly string[],
+  queued: QueuedItem,
+  why: DeadDelivery,
+): Promise<void> {
+  const { item } = queued;
+  if (item.kind === 'ops_alert') return;
+  const request = await findChargeRequest(tx, item.requestId);
+  if (item.kind === 'deactivate_link') {
+    await queueOpsAlerts(tx, adminUserIds, {
+      type: 'link_deactivation_dead',
+      itemId: queued.id,
+      paymentLinkId: item.paymentLinkId,
+      reference: request?.reference ?? null,
+      attempts: queued.attempts,
+      error: why.error,
+    });
+    return;
+  }
+  await queueOpsAlerts(tx, adminUserIds, {
+    type: 'slack_update_dead',
+    itemId: queued.id,
+    itemKind: item.kind,
+    reference: request?.reference ?? null,
+    attempts: queued.attempts,
+    error: why.error,
+  });
+  if (why.retry && request && (item.kind === 'post_card' || item.kind === 'thread_reply')) {
+    await tellPerson(tx, item, request, {
+      error: why.error,
+      channelId: request.channelId,
+      fallbackPosted: false,
+      attempts: queued.attempts,
+    });
+  }
 }

@@ -32,12 +32,15 @@ export async function canEdit(deps: UseCaseDeps, click: ChangeClick): Promise<Re
   return checked;
 }
 
-/** Edit from the card's modal: the requester or an approver; the change is a new version. */
+/**
+ * Edit from the card's modal, as of the version the form was opened on: the requester or an approver
+ * (reviseCharge checks); the change is a new version, or a conflict if the request moved on meanwhile.
+ */
 export async function editCharge(
   deps: UseCaseDeps,
-  edit: ChangeClick & { input: ProposalInput },
+  edit: ChangeClick & { version: number; input: ProposalInput },
 ): Promise<ProposalResult> {
-  const checked = await checkChange(deps, edit);
-  if (!checked.ok) return checked;
-  return reviseCharge(deps, checked.request.reference, edit.userId, edit.input);
+  const request = await findChargeRequest(deps.db, edit.requestId);
+  if (!request) return refuse('not_found', 'That request no longer exists.');
+  return reviseCharge(deps, request.reference, edit.userId, edit.input, { version: edit.version });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mayChange } from '../domain/authorization.js';
 import { type Actor, type ChargeRequest, moneyOf, parseReference, referenceOf } from '../domain/charge-request.js';
 import { describeStatus, OPEN_STATUSES } from '../domain/charge-status.js';
 import { sameCustomer } from '../domain/customer.js';
@@ -16,6 +17,7 @@ import {
 import { messagesBy } from '../persistence/conversations.js';
 import { enqueue } from '../persistence/outbox.js';
 import { lockIntent } from '../persistence/similar-requests.js';
+import { resolveClicker } from './acting-approver.js';
 import { assessFlags, withAssessedFlags } from './assess-flags.js';
 import type { UseCaseDeps } from './deps.js';
 import { enforcePolicy } from './enforce-policy.js';
@@ -170,18 +172,31 @@ function alreadyProposed(existing: ChargeRequest): AlreadyProposed {
 /** The DM occasion of a version's request for approval: each approver gets one DM per version asked for. */
 export const approvalOccasion = (request: Pick<ChargeRequest, 'version'>) => `approval:v${request.version}`;
 
+/** Where a revision comes from, and what it was based on. */
+export interface RevisionContext {
+  /** The conversation the request must belong to (the agent's thread). */
+  readonly scope?: { teamId: string; channelId: string; threadTs: string | null };
+  /** The version the person saw (the edit form's): if the request has moved on since, nothing changes. */
+  readonly version?: number;
+}
+
+type ReviseDeps = ProposeDeps & Pick<UseCaseDeps, 'approvers'>;
+
 /**
- * Changes a pending request as a new version ("make it 1,500 instead"). The compare-and-set on the
- * version voids every approval of earlier versions; the card shows what changed. With `scope`, the
- * request must belong to that conversation.
+ * Changes a pending request as a new version ("make it 1,500 instead"). Only the requester, an
+ * approver or an approver's delegate may, whichever way they ask (the agent, the edit form). The
+ * compare-and-set on the version voids every approval of earlier versions; the card shows what
+ * changed. With `scope`, the request must belong to that conversation; with `version`, it must still
+ * be the version the person saw.
  */
 export async function reviseCharge(
-  deps: ProposeDeps,
+  deps: ReviseDeps,
   reference: string,
   actor: Actor,
   input: ProposalInput,
-  scope?: { teamId: string; channelId: string; threadTs: string | null },
+  context: RevisionContext = {},
 ): Promise<ProposalResult> {
+  const { scope } = context;
   const number = parseReference(reference);
   const current = number === undefined ? undefined : await findChargeRequestByNumber(deps.db, number);
   if (
@@ -191,6 +206,9 @@ export async function reviseCharge(
   ) {
     return refuse('not_found', `there is no request ${reference} in this conversation`);
   }
+  const now = deps.clock.now();
+  const allowed = mayChange(current, await resolveClicker(deps, deps.db, actor, now));
+  if (!allowed.ok) return allowed;
   const checked = validate(input);
   if (!checked.ok) return checked;
   const { money } = checked;
@@ -201,7 +219,6 @@ export async function reviseCharge(
     amountMinor: money.amountMinor,
     currency: money.currency,
   };
-  const now = deps.clock.now();
   return deps.db.transaction(async (tx): Promise<ProposalResult> => {
     // Row first, budgets second: the same order as approvals, so the two never deadlock.
     const locked = await lockChargeRequest(tx, current.id);
@@ -210,6 +227,12 @@ export async function reviseCharge(
       return refuse(
         'wrong_state',
         `${locked.reference} can no longer be changed: it is ${describeStatus(locked.status)}`,
+      );
+    }
+    if (context.version !== undefined && locked.version !== context.version) {
+      return refuse(
+        'conflict',
+        `${locked.reference} changed since you opened this form (it is now version ${locked.version}). Nothing was changed: close it and press Edit on the card again.`,
       );
     }
     const changes = describeChanges(locked, next);

@@ -117,7 +117,8 @@ async function remind(deps: UseCaseDeps, timers: WorkflowTimers, now: Date): Pro
 
 /**
  * Records a reminder or escalation once (the database's unique key decides between instances and
- * runs), audits it, and queues the DMs, in one transaction.
+ * runs), audits it, and queues the DMs, in one transaction. With nobody to send it to, nothing is
+ * pretended: it is audited as not sent, nobody gets an escalation right, and the thread says why.
  */
 function notifyOnce(
   deps: UseCaseDeps,
@@ -134,20 +135,24 @@ function notifyOnce(
       statuses: WAITING,
     });
     if (!id) return false;
-    if (n.kind === 'escalation') await markEscalated(tx, request.id, request.awaitingApprovalSince, n.now);
+    const nobody = n.recipients.length === 0;
+    if (n.kind === 'escalation' && !nobody) await markEscalated(tx, request.id, request.awaitingApprovalSince, n.now);
+    const after = formatDuration(n.after);
     await appendAudit(tx, {
       chargeRequestId: request.id,
       actor: 'system',
-      action: n.kind === 'escalation' ? 'escalated' : 'reminder_sent',
+      action: nobody ? `${n.kind}_not_sent` : n.kind === 'escalation' ? 'escalated' : 'reminder_sent',
       fromStatus: request.status,
       toStatus: request.status,
       version: request.version,
-      details: { recipients: n.recipients, period: n.period, after: formatDuration(n.after) },
+      details: { recipients: n.recipients, period: n.period, after, ...(nobody ? { reason: 'no_recipients' } : {}) },
     });
-    if (n.recipients.length > 0) {
-      await enqueue(tx, [{ kind: 'dm_card', requestId: request.id, occasion: `${n.kind}:${id}`, to: n.recipients }]);
-    }
-    return true;
+    await enqueue(tx, [
+      nobody
+        ? { kind: 'thread_reply', requestId: request.id, notice: { type: 'nobody_to_notify', about: n.kind, after } }
+        : { kind: 'dm_card', requestId: request.id, occasion: `${n.kind}:${id}`, to: n.recipients },
+    ]);
+    return !nobody;
   });
 }
 

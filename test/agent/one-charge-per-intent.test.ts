@@ -8,6 +8,7 @@ import { systemClock } from '../../src/domain/clock.js';
 import { FLAG_CODES } from '../../src/domain/flags.js';
 import { NO_POLICY } from '../../src/domain/policy.js';
 import { openTestDatabase, silentLogger } from '../support/database.js';
+import { fixedApprovers } from '../support/fixtures.js';
 
 let db: Database;
 beforeAll(async () => {
@@ -49,6 +50,7 @@ function words(text: string) {
 
 const depsFor = (model: MockLanguageModelV4) => ({
   db: db.db,
+  approvers: fixedApprovers(),
   model,
   modelId: 'mock',
   policy: { rules: NO_POLICY, timezone: 'UTC' },

@@ -6,6 +6,7 @@ import { systemClock } from '../../src/domain/clock.js';
 import { NO_POLICY } from '../../src/domain/policy.js';
 import { openTestDatabase, silentLogger } from '../support/database.js';
 import { type FakeOpenAI, type ModelScript, type ModelView, startFakeOpenAI } from '../support/fake-openai.js';
+import { fixedApprovers } from '../support/fixtures.js';
 import { vendorJson } from '../support/vendor.js';
 
 /**
@@ -36,6 +37,7 @@ async function depsFor(script: ModelScript) {
   if (!model) throw new Error('no model');
   return {
     db: db.db,
+    approvers: fixedApprovers(),
     model,
     modelId: 'gpt-5-mini',
     policy: { rules: NO_POLICY, timezone: 'UTC' },

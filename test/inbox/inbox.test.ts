@@ -62,6 +62,38 @@ describe('the Stripe inbox', () => {
     expect(await inbox.processNext()).toBeUndefined(); // dead events wait for an operator
   });
 
+  test('when an event becomes dead, then onDead runs in the transaction that marks it dead, and only then', async () => {
+    const seen: { failure: unknown; insideTx: string | undefined; outsideTx: string | undefined }[] = [];
+    const inbox = createInbox({
+      db: database.db,
+      apply: async () => {
+        throw new Error('cannot apply');
+      },
+      logger: silentLogger,
+      maxAttempts: 2,
+      onDead: async (tx, event, failure) => {
+        seen.push({
+          failure,
+          // The dead mark is visible in this transaction and not yet outside it: both commit together.
+          insideTx: (
+            await tx.query<{ status: string }>('SELECT status FROM stripe_events WHERE id = $1', [event.id])
+          )[0]?.status,
+          outsideTx: (await row(event.id))?.status,
+        });
+      },
+    });
+    const event = { id: 'evt_dies', type: 'charge.refunded', payload: '{"id":"evt_dies"}' };
+    await ingestStripeEvent(database.db, event);
+    expect(await inbox.processNext(event.id)).toBe('failed');
+    expect(seen).toEqual([]);
+    await makeDue(event.id);
+    expect(await inbox.processNext(event.id)).toBe('failed');
+    expect(seen).toEqual([
+      { failure: { error: 'Error: cannot apply', attempts: 2 }, insideTx: 'dead', outsideTx: 'pending' },
+    ]);
+    expect(await row(event.id)).toMatchObject({ status: 'dead', attempts: 2 });
+  });
+
   test('when applying fails, then the claim and every write of the attempt are rolled back', async () => {
     const inbox = createInbox({
       db: database.db,

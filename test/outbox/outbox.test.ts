@@ -32,6 +32,23 @@ describe('Slack updates through the outbox', () => {
     expect(slack.callsOf('chat.postMessage').filter((c) => Array.isArray(c.args.blocks))).toHaveLength(1);
   });
 
+  test('when Slack never answers a call, then the call times out and the update is retried later instead of holding the worker', async () => {
+    const slack = stopLater(await startFakeSlack());
+    slack.failNext('chat.postMessage', { hang: true });
+    const t = stopLater(await startTestApp({ slack, env: CARDS_IN_CHANNELS, app: { slackTimeoutMs: 300 } }));
+    await t.postCommand({ text: 'new 50 USD Acme Corp' });
+    await slack.waitForCall('chat.postMessage!hung');
+    const card = await slack.waitForCall('chat.postMessage', (c) => Array.isArray(c.args.blocks));
+    expect(card.args.channel).toBe('C0SALES');
+    const rows = await eventually(async () => {
+      const r = await outbox(t.databaseUrl);
+      return r[0]?.status === 'delivered' ? r : undefined;
+    }, 'delivered on the next attempt');
+    expect(rows).toEqual([{ kind: 'post_card', status: 'delivered', attempts: 2, last_error: null }]);
+    await settled(t);
+    expect(slack.callsOf('chat.postMessage').filter((c) => Array.isArray(c.args.blocks))).toHaveLength(1);
+  });
+
   test('when Slack says the channel is gone, then the update is abandoned at once, not retried forever, and the requester is told', async () => {
     const slack = stopLater(await startFakeSlack());
     slack.failNext('chat.postMessage', { error: 'channel_not_found' });

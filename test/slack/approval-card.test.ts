@@ -10,7 +10,7 @@ import {
   parseCardButtonValue,
 } from '../../src/slack/blocks/approval-card.js';
 import { escapeText } from '../../src/slack/blocks/escape.js';
-import { parseNewCharge, typedText } from '../../src/slack/listeners/commands/parse-new-charge.js';
+import { commandWords, parseNewCharge } from '../../src/slack/listeners/commands/parse-new-charge.js';
 import { chargeRequestFixture } from '../support/fixtures.js';
 
 const request = chargeRequestFixture();
@@ -325,7 +325,7 @@ describe('/charges new arguments', () => {
   });
 
   test('Slack’s escaped forms read as what was typed', () => {
-    expect(typedText('<@U0MAYA|maya> &lt;b&gt; <https://x.test> <mailto:a@b.test|a@b.test> <!here>')).toBe(
+    expect(commandWords('<@U0MAYA|maya> &lt;b&gt; <https://x.test> <mailto:a@b.test|a@b.test> <!here>')).toBe(
       '@maya <b> https://x.test a@b.test <!here>',
     );
   });

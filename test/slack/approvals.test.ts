@@ -4,6 +4,7 @@ import { MODALS } from '../../src/slack/blocks/modals.js';
 import { APPROVERS, type TestAppOptions } from '../support/app.js';
 import { viewSubmission } from '../support/fake-slack.js';
 import {
+  auditOf,
   click,
   ephemeral,
   openModal,
@@ -268,6 +269,39 @@ describe('rejecting and editing', () => {
       line_items: { 0: { price_data: { unit_amount_decimal: '150000' } } },
       metadata: { countersign_version: '2' },
     });
+  });
+
+  test('when two people edit from forms opened on the same version, then the first edit wins and the second is told the request changed, changing nothing', async () => {
+    const app = await start();
+    const request = await propose(app);
+    const requesters = await openModal(app, CARD_ACTIONS.edit, `${request.id}:1`, REQUESTER);
+    const approvers = await openModal(app, CARD_ACTIONS.edit, `${request.id}:1`, FIN1);
+    const fields = (amount: string) => ({
+      amount,
+      currency: { selected: 'USD' },
+      customer: 'Acme Corp',
+      email: '',
+      description: 'Q3 onboarding workshop',
+    });
+
+    expect(await submitModal(app, approvers, FIN1, fields('1300'))).toEqual({});
+    const late = await submitModal(app, requesters, REQUESTER, fields('1500'));
+    expect(late).toEqual({
+      response_action: 'errors',
+      errors: { amount: expect.stringMatching(/changed since you opened this form \(it is now version 2\)/) },
+    });
+    expect(late.errors?.amount).toMatch(/Nothing was changed: close it and press Edit on the card again\.$/);
+    expect(await query(app.databaseUrl, 'SELECT version, amount_minor FROM charge_requests')).toEqual([
+      { version: 2, amount_minor: '130000' },
+    ]);
+    expect((await auditOf(app, request.id)).map((a) => a.action)).toEqual(['create', 'edit']);
+
+    // Reopened on the current version, the same edit goes through.
+    const reopened = await openModal(app, CARD_ACTIONS.edit, `${request.id}:2`, REQUESTER);
+    expect(await submitModal(app, reopened, REQUESTER, fields('1500'))).toEqual({});
+    expect(await query(app.databaseUrl, 'SELECT version, amount_minor FROM charge_requests')).toEqual([
+      { version: 3, amount_minor: '150000' },
+    ]);
   });
 
   test('someone else cannot edit or cancel', async () => {

@@ -85,6 +85,41 @@ describe('approvers are notified where they work', () => {
     }
   });
 
+  test('when the channel card could not be posted, then every DM copy still follows the request', async () => {
+    const app = await start();
+    app.slack.breakChannel('C0SALES', 'channel_not_found');
+    await app.postCommand({ text: 'new 1,200 USD Acme Corp — workshop' });
+    await eventually(() => (APPROVERS.every((u) => dmCardsTo(app, u).length === 1) ? true : undefined), 'three DMs');
+    const [request] = await query<{ id: string; card_ts: string | null }>(
+      app.databaseUrl,
+      'SELECT id, card_ts FROM charge_requests',
+    );
+    expect(request?.card_ts).toBeNull();
+
+    await app.postInteraction(
+      buttonClick(CARD_ACTIONS.approve, `${request?.id}:1`, FIN2, app.slack.responseUrl(FIN2), `D${FIN2}`),
+    );
+    await waitForStatus(app, request?.id ?? '', 'link_created');
+    const copies = await query<{ channel_id: string; ts: string }>(
+      app.databaseUrl,
+      'SELECT channel_id, ts FROM card_copies WHERE charge_request_id = $1 ORDER BY user_id',
+      [request?.id],
+    );
+    expect(copies).toHaveLength(3);
+    await eventually(
+      () =>
+        copies.every((c) => text(app.slack.message(c.channel_id, c.ts)?.blocks).includes('Payment link'))
+          ? true
+          : undefined,
+      'every DM copy shows the link',
+    );
+    for (const c of copies) {
+      const blocks = text(app.slack.message(c.channel_id, c.ts)?.blocks);
+      expect(blocks).toContain(`Approved by <@${FIN2}>`);
+      expect(blocks).not.toContain(CARD_ACTIONS.approve);
+    }
+  });
+
   test('APPROVAL_NOTIFY chooses: channel mirrors only, dm only DMs, both does both', async () => {
     const cases = [
       ['channel', { mirror: 1, dms: 0 }],
@@ -102,6 +137,22 @@ describe('approvers are notified where they work', () => {
       }).toEqual(expected);
       await services.reset();
     }
+  });
+
+  test('when there is no approver to DM besides the requester, then the thread says so instead of pretending', async () => {
+    const app = await start({ APPROVER_USER_IDS: 'U0REQUESTER' });
+    const request = await propose(app);
+    const [row] = await query<{ card_ts: string }>(app.databaseUrl, 'SELECT card_ts FROM charge_requests');
+    const notice = await app.slack.waitForCall('chat.postMessage', (c) =>
+      String(c.args.text).startsWith(':warning: Nobody was asked by DM'),
+    );
+    expect(notice.args).toMatchObject({ channel: 'C0SALES', thread_ts: row?.card_ts });
+    expect(notice.args.text).toBe(
+      `:warning: Nobody was asked by DM to approve CR-${request.number}: I found no approver besides the requester (APPROVER_USER_IDS, APPROVER_USERGROUP_ID). An approver can still act on the card here; an admin should check who may approve.`,
+    );
+    await settled(app);
+    expect(app.slack.callsOf('conversations.open')).toEqual([]);
+    expect(await query(app.databaseUrl, 'SELECT 1 FROM card_copies')).toEqual([]);
   });
 
   test('members of APPROVER_USERGROUP_ID are DMed too', async () => {

@@ -4,7 +4,7 @@ import type { ChargeRequest } from '../../src/domain/charge-request.js';
 import { CHARGE_STATUSES } from '../../src/domain/charge-status.js';
 import { SUPPORTED_CURRENCIES } from '../../src/domain/currencies.js';
 import { NO_POLICY, type Policy } from '../../src/domain/policy.js';
-import type { DirectNotice, ThreadNotice } from '../../src/outbox/items.js';
+import type { DirectNotice, OpsAlert, ThreadNotice } from '../../src/outbox/items.js';
 import type { AuditEvent } from '../../src/persistence/audit.js';
 import type { BreakdownRow, CurrencyTotals } from '../../src/persistence/reports.js';
 import { auditBlocks } from '../../src/slack/blocks/admin.js';
@@ -14,6 +14,7 @@ import { helpMessage } from '../../src/slack/blocks/help.js';
 import { homeView } from '../../src/slack/blocks/home.js';
 import { mineBlocks, pendingBlocks } from '../../src/slack/blocks/lists.js';
 import { cancelModal, editModal, rejectModal } from '../../src/slack/blocks/modals.js';
+import { opsAlertText } from '../../src/slack/blocks/ops-alert.js';
 import { type BudgetUse, budgetLines, policyBlocks } from '../../src/slack/blocks/policy.js';
 import { reportBlocks } from '../../src/slack/blocks/report.js';
 import { threadNoticeText } from '../../src/slack/blocks/thread-notice.js';
@@ -206,6 +207,9 @@ const threadNotices: ThreadNotice[] = [
   { type: 'payment_failed' },
   { type: 'refunded', amountMinor: String(BIG), full: true },
   { type: 'disputed', reason: hostile(2_000) },
+  { type: 'nobody_to_notify', about: 'approval' },
+  { type: 'nobody_to_notify', about: 'reminder', after: '4h' },
+  { type: 'nobody_to_notify', about: 'escalation', after: '24h' },
 ];
 const directNotices: DirectNotice[] = [
   { type: 'link_delayed', after: '30d' },
@@ -223,6 +227,26 @@ const directNotices: DirectNotice[] = [
       ),
     ],
   ),
+  {
+    type: 'message_refused',
+    error: hostile(2_000),
+    channelId: channelId(1),
+    refused: { kind: 'card' },
+    fallbackPosted: false,
+    attempts: 12,
+  },
+  ...threadNotices.map((notice): DirectNotice => ({ type: 'unthreaded', channelId: channelId(1), notice })),
+];
+const opsAlerts: OpsAlert[] = [
+  { type: 'stripe_event_dead', eventId: hostile(300), eventType: hostile(300), attempts: 10, error: hostile(5_000) },
+  {
+    type: 'slack_update_dead',
+    itemId: '9007199254740993',
+    itemKind: hostile(300),
+    reference: 'CR-99999999',
+    attempts: 12,
+    error: hostile(5_000),
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------------
@@ -297,6 +321,9 @@ for (const notice of threadNotices) {
 }
 for (const [i, notice] of directNotices.entries()) {
   message(`direct notice ${notice.type} #${i}`, () => ({ text: directNoticeText(hostileRequest(), notice) }));
+}
+for (const alert of opsAlerts) {
+  message(`ops alert ${alert.type}`, () => ({ text: opsAlertText(alert) }));
 }
 message('help', () => helpMessage(SUBCOMMANDS));
 message('help with hostile entries', () =>

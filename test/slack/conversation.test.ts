@@ -181,6 +181,37 @@ describe('a mention in HTTP mode', () => {
     expect(rendered.match(/<@/g)).toHaveLength(1);
   });
 
+  test('when the request contains & < > (escaped by Slack), then the agent reads them as typed and the card shows them once escaped', async () => {
+    t = await startTestApp({
+      model: proposeOnce({ ...acme, amount: '500', description: 'R&D tools <5 seats>' }),
+    });
+    // Slack sends what the person typed, "charge Acme Corp $500 for R&D tools <5 seats>", escaped.
+    await t.postEvent(
+      eventEnvelope(
+        mentionEvent('charge Acme Corp $500 for R&amp;D tools &lt;5 seats&gt;', { ts: '1700000013.000100' }),
+      ),
+    );
+    const card = await t.slack.waitForCall('chat.postMessage', cardPost);
+    const asked = JSON.stringify(t.openai?.requests[0]?.body.input);
+    expect(asked).toContain('charge Acme Corp $500 for R&D tools <5 seats>');
+    expect(asked).not.toContain('&amp;');
+    expect(asked).not.toContain('&lt;');
+
+    const blocks = blocksText(card);
+    expect(blocks).toContain('R&amp;D tools &lt;5 seats&gt;');
+    expect(blocks).toContain('> charge Acme Corp $500 for R&amp;D tools &lt;5 seats&gt;');
+    expect(blocks).not.toContain('&amp;amp;');
+    expect(blocks).not.toContain('&amp;lt;');
+    const [row] = await sql<{ requester_words: string; description: string }>(
+      t.databaseUrl,
+      'SELECT requester_words, description FROM charge_requests',
+    );
+    expect(row).toEqual({
+      requester_words: 'charge Acme Corp $500 for R&D tools <5 seats>',
+      description: 'R&D tools <5 seats>',
+    });
+  });
+
   test('when the model fails, then the thread hears so plainly, nothing is created, and asking again works', async () => {
     t = await startTestApp({ model: () => ({ httpStatus: 500 }) });
     await t.postEvent(eventEnvelope(mentionEvent('charge Acme $1,200', { ts: '1700000005.000100' })));
@@ -247,6 +278,57 @@ describe('a mention in HTTP mode', () => {
     expect(notice.args.thread_ts).toBe('1700000008.000100');
     expect(await sql(t.databaseUrl, 'SELECT version, amount_minor FROM charge_requests')).toEqual([
       { version: 2, amount_minor: '150000' },
+    ]);
+  });
+
+  test('when someone else in the thread asks the agent to change the request, then it is refused and nothing changes; an approver may', async () => {
+    t = await startTestApp({ model: proposeOnce(acme) });
+    await t.postEvent(eventEnvelope(mentionEvent('charge Acme Corp $1,200', { ts: '1700000014.000100' })));
+    await t.slack.waitForCall('chat.postMessage', cardPost);
+    const [{ number }] = (await eventually(async () => {
+      const rows = await sql<{ number: number }>(
+        databaseUrl(),
+        'SELECT number FROM charge_requests WHERE card_ts IS NOT NULL',
+      );
+      return rows.length ? rows : undefined;
+    }, 'card stored')) as [{ number: number }];
+    await settled(t);
+    const revise = { ...acme, amount: '1', update_reference: `CR-${number}` };
+
+    t.openai?.script(proposeOnce(revise, 'I could not change it.'));
+    const before = t.openai?.requests.length ?? 0;
+    await t.postEvent(
+      eventEnvelope(
+        messageEvent('make it 1 dollar', {
+          ts: '1700000014.000200',
+          thread_ts: '1700000014.000100',
+          user: 'U0STRANGER',
+        }),
+      ),
+    );
+    await t.slack.waitForCall('chat.postMessage', (c) => c.args.text === 'I could not change it.');
+    const toolOutput = JSON.stringify(t.openai?.requests[before + 1]?.body.input);
+    expect(toolOutput).toContain('forbidden');
+    expect(toolOutput).toContain(
+      `Only the requester or a finance approver can change CR-${number}. Nothing was changed.`,
+    );
+    await settled(t);
+    expect(await sql(t.databaseUrl, 'SELECT version, amount_minor FROM charge_requests')).toEqual([
+      { version: 1, amount_minor: '120000' },
+    ]);
+    expect(await sql(t.databaseUrl, 'SELECT action FROM audit_events')).toEqual([{ action: 'create' }]);
+    expect(t.slack.callsOf('chat.update')).toEqual([]);
+
+    // An approver in the same thread may change it.
+    t.openai?.script(proposeOnce({ ...revise, amount: '1,100' }, 'Changed.'));
+    await t.postEvent(
+      eventEnvelope(
+        messageEvent('make it 1,100', { ts: '1700000014.000300', thread_ts: '1700000014.000100', user: APPROVERS[0] }),
+      ),
+    );
+    await t.slack.waitForCall('chat.postMessage', (c) => c.args.text === 'Changed.');
+    expect(await sql(t.databaseUrl, 'SELECT version, amount_minor FROM charge_requests')).toEqual([
+      { version: 2, amount_minor: '110000' },
     ]);
   });
 

@@ -18,13 +18,20 @@ afterEach(async () => {
 
 const ADMIN = ADMINS[0] ?? '';
 
-async function start(options: { stripe?: FakeStripe } = {}) {
+async function start(options: { stripe?: FakeStripe; admins?: string } = {}) {
   app = await startTestApp({
-    ...options,
-    env: { ADMIN_USER_IDS: ADMIN, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRETS.join(',') },
+    stripe: options.stripe,
+    env: { ADMIN_USER_IDS: options.admins ?? ADMIN, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRETS.join(',') },
   });
   return app;
 }
+
+/** What the bot said to `user` by DM (fake Slack's DM to a user id is a post to that id). */
+const dmsTo = (t: TestApp, user: string) =>
+  t.slack
+    .callsOf('chat.postMessage')
+    .filter((c) => c.args.channel === user)
+    .map((c) => String(c.args.text));
 
 /** Runs `/charges ops` as `user` and returns the blocks of the ephemeral answer. */
 async function ops(t: TestApp, user = ADMIN, responseId = `ops-${Math.random()}`) {
@@ -185,6 +192,69 @@ describe('/charges ops and dead letters', () => {
     expect(await auditOf(t, 'retry_dead_letter')).toMatchObject([
       { actor: ADMIN, charge_request_id: request.id, details: { queue: 'inbox', id: event.id } },
     ]);
+  });
+
+  test('when a Slack update dies, then each admin is told by DM what failed, why and what to do; an alert that dies alerts nobody', async () => {
+    const t = await start({ admins: `${ADMIN},U0ADMIN2` });
+    t.slack.breakChannel('U0ADMIN2', 'channel_not_found'); // Slack cannot DM this admin
+    const dead = await deadCard(t, 'C0GONE');
+    await settled(t);
+    expect(dmsTo(t, ADMIN)).toEqual([
+      [
+        `:rotating_light: A Slack update could not be delivered and is kept as dead: post card for CR-${dead.number} (outbox item ${dead.id}), after 1 attempt.`,
+        'Why: channel_not_found',
+        'What to do: fix the cause (for `not_in_channel`, `channel_not_found` or `is_archived`: invite @Countersign to the channel, or unarchive it), then open `/charges ops` and press *Retry* on it, or *Discard* it.',
+      ].join('\n'),
+    ]);
+    // One alert per admin; the one Slack refused stays dead and is not itself alerted about (no loop).
+    const alerts = await query<{ status: string; payload: { userId: string } }>(
+      t.databaseUrl,
+      `SELECT status, payload FROM slack_outbox WHERE kind = 'ops_alert' ORDER BY id`,
+    );
+    expect(alerts.map((a) => [a.payload.userId, a.status])).toEqual([
+      [ADMIN, 'delivered'],
+      ['U0ADMIN2', 'dead'],
+    ]);
+    expect((await ops(t)).blocks).toContain('Slack ops alert');
+  });
+
+  test('when a Stripe event fails its last attempt, then each admin is told by DM, and Retry after the fix applies it', async () => {
+    stripe = await FakeStripe.start();
+    const t = await start({ stripe });
+    const request = await approvedWithLink(t);
+    await settled(t);
+    // The database refuses to record the payment (a bug, a full disk) until the cause is fixed.
+    await query(
+      t.databaseUrl,
+      `CREATE FUNCTION refuse_writes() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'; END $$;
+       CREATE TRIGGER refuse_writes BEFORE UPDATE ON charge_requests FOR EACH ROW EXECUTE FUNCTION refuse_writes();`,
+    );
+    const event = stripeEvent('checkout.session.completed', checkoutSession(request.paymentLinkId));
+    // Its ninth attempt failed already; the tenth is its last.
+    await query(
+      t.databaseUrl,
+      `INSERT INTO stripe_events (id, type, payload, attempts) VALUES ($1, $2, $3::jsonb, 9)`,
+      [event.id, event.type, JSON.stringify(event)],
+    );
+    const [alert] = await eventually(() => {
+      const found = dmsTo(t, ADMIN);
+      return found.length ? found : undefined;
+    }, 'the admin alerted');
+    expect(alert).toBe(
+      [
+        `:rotating_light: A Stripe event could not be applied and is kept as dead: checkout.session.completed \`${event.id}\`, after 10 attempts.`,
+        'Why: error: could not extend file: No space left on device',
+        'Until it is applied, what it carries (a payment, a refund, a dispute) is not recorded. What to do: find the cause in the log (search for the event id) and fix it, then open `/charges ops` and press *Retry* on it; *Discard* it only if it must never be applied.',
+      ].join('\n'),
+    );
+    expect(await query(t.databaseUrl, 'SELECT status, attempts FROM stripe_events WHERE id = $1', [event.id])).toEqual([
+      { status: 'dead', attempts: 10 },
+    ]);
+
+    await query(t.databaseUrl, 'DROP TRIGGER refuse_writes ON charge_requests');
+    await press(t, DEAD_LETTER_ACTIONS.retry, `inbox:${event.id}`);
+    await waitForStatus(t, request.id, 'paid');
   });
 
   test('a forged button value is refused', async () => {

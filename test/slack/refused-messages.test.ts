@@ -1,7 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
-import { APPROVERS, type TestApp } from '../support/app.js';
+import { APPROVERS, type TestApp, type TestAppOptions } from '../support/app.js';
 import type { ChannelBreak, FakeSlack } from '../support/fake-slack.js';
+import { buttonClick } from '../support/fake-slack.js';
 import { click, propose, query, settled, waitForStatus } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
 import { capturingLogger } from '../support/logs.js';
@@ -12,8 +13,8 @@ const REQUESTER = 'U0REQUESTER';
 
 const services = useServices();
 
-async function start(logger = capturingLogger()) {
-  const app = await services.start({ logger: logger.logger });
+async function start(logger = capturingLogger(), options: Omit<TestAppOptions, 'logger'> = {}) {
+  const app = await services.start({ logger: logger.logger, ...options });
   return { app, slack: app.slack, logs: logger.lines };
 }
 
@@ -141,6 +142,65 @@ describe('a Slack message refused for good reaches a person', () => {
     expect(texts.some((text) => text.includes('I could not post the card') || text.includes('could not show'))).toBe(
       true,
     );
+  });
+
+  test('when the card was never posted, then the thread’s news (approval, payment link) goes to the requester by DM, not lost', async () => {
+    const { app: t, slack: s } = await start();
+    s.breakChannel('C0SALES', 'channel_not_found');
+    await t.postCommand({ text: 'new 1,200 USD Acme & Co — workshop' });
+    // The approvers still got the card by DM; one approves from there.
+    const dmCard = await s.waitForCall('chat.postMessage', (c) => c.args.channel === `D${FIN1}`);
+    const [request] = await query<{ id: string; number: number }>(
+      t.databaseUrl,
+      'SELECT id, number FROM charge_requests',
+    );
+    expect(JSON.stringify(dmCard.args.blocks)).toContain(`CR-${request?.number}`);
+    await t.postInteraction(
+      buttonClick(CARD_ACTIONS.approve, `${request?.id}:1`, FIN1, s.responseUrl(FIN1), `D${FIN1}`),
+    );
+    await waitForStatus(t, request?.id ?? '', 'link_created');
+    const texts = await eventually(() => {
+      const found = dms(s, REQUESTER).filter((text) => text.startsWith(':speech_balloon:'));
+      return found.length === 2 ? found : undefined;
+    }, 'the approval and the link, by DM');
+    const about = `:speech_balloon: The card of CR-${request?.number} ($1,200.00 USD for Acme &amp; Co) could not be posted in <#C0SALES>, so there is no thread for this; here it is instead:\n>`;
+    expect(texts[0]).toBe(
+      `${about}:white_check_mark: CR-${request?.number} ($1,200.00 USD) was approved by <@${FIN1}>. Creating the payment link…`,
+    );
+    expect(texts[1]).toContain(`${about}:link: Payment link for CR-${request?.number}`);
+    expect(texts[1]).toContain(services.stripe.links[0]?.url ?? '?');
+    await settled(t);
+    expect((await outbox(t)).filter((r) => r.kind === 'thread_reply').map((r) => r.status)).toEqual([
+      'delivered',
+      'delivered',
+    ]);
+  });
+
+  test('when Slack keeps failing to post the card until the outbox gives up, then the requester is told, and the admins', async () => {
+    const { app: t, slack: s } = await start(capturingLogger(), {
+      env: { APPROVAL_NOTIFY: 'channel', ADMIN_USER_IDS: 'U0ADMIN' },
+      app: { outboxMaxAttempts: 2 },
+    });
+    s.failNext('chat.postMessage', { status: 500 });
+    s.failNext('chat.postMessage', { status: 500 });
+    await t.postCommand({ text: 'new 50 USD Acme Corp' });
+    const [dm] = await eventually(() => {
+      const found = dms(s, REQUESTER);
+      return found.length ? found : undefined;
+    }, 'a DM to the requester');
+    expect(dm).toMatch(
+      /^:warning: I could not post the card of CR-\d+ in <#C0SALES>: Slack kept failing, and I gave up after 2 attempts \(last error: `An HTTP protocol error occurred: statusCode = 500`\)\.\n/,
+    );
+    expect(dm).toMatch(/an admin can retry the failed message from `\/charges ops`\.$/);
+    await settled(t);
+    expect(dms(s, 'U0ADMIN')).toEqual([
+      expect.stringMatching(/^:rotating_light: A Slack update could not be delivered/),
+    ]);
+    expect((await outbox(t)).map((r) => [r.kind, r.status])).toEqual([
+      ['post_card', 'dead'],
+      ['ops_alert', 'delivered'],
+      ['direct_message', 'delivered'],
+    ]);
   });
 
   test('when the DM that tells about a refusal is refused too, then it stays dead and nothing loops', async () => {

@@ -36,7 +36,8 @@ export interface SlackCall {
   readonly warnings?: string[];
 }
 
-export type Failure = { status: 500 } | { status: 429; retryAfter: number } | { error: string };
+/** How a call fails: HTTP 500, 429 with Retry-After, an `ok: false` error, or no answer at all (`hang`: Slack is stuck). */
+export type Failure = { status: 500 } | { status: 429; retryAfter: number } | { error: string } | { hang: true };
 
 /** What Slack answers for every call about a channel that cannot be used. */
 export type ChannelBreak = 'channel_not_found' | 'not_in_channel' | 'is_archived';
@@ -60,7 +61,10 @@ interface Refusal {
   readonly headers?: Record<string, string>;
 }
 
-type Outcome = { ok: true; body: Record<string, unknown>; warnings?: string[] } | { ok: false; refusal: Refusal };
+type Outcome =
+  | { ok: true; body: Record<string, unknown>; warnings?: string[] }
+  | { ok: false; refusal: Refusal }
+  | { ok: false; hang: true };
 
 const refuse = (error: string, extra: Omit<Refusal, 'error'> = {}): Outcome => ({
   ok: false,
@@ -94,7 +98,8 @@ const VIEW_METHODS = new Set(['views.open', 'views.push', 'views.update', 'views
  * A loopback Slack Web API, reached through SLACK_API_URL, as strict as Slack: form or JSON bodies,
  * `ok` envelopes, tokens checked, Block Kit limits enforced (invalid_blocks, msg_blocks_too_long,
  * nothing posted), unknown messages and methods refused, 429 with Retry-After. It records every call
- * (refused ones as `${method}!failed`, with the reason) and fails on demand.
+ * (refused ones as `${method}!failed`, with the reason; unanswered ones as `${method}!hung`) and fails
+ * on demand.
  *
  * @see https://docs.slack.dev/apis/web-api/#responses
  */
@@ -219,6 +224,11 @@ export class FakeSlack {
       sendJson(res, 200, { ok: true, ...outcome.body, ...warnings });
       return;
     }
+    if ('hang' in outcome) {
+      // Never answered: the caller's own timeout is all that ends it (closing the fake drops it).
+      this.calls.push({ method: `${method}!hung`, args });
+      return;
+    }
     const { refusal } = outcome;
     this.calls.push({
       method: `${method}!failed`,
@@ -258,6 +268,7 @@ export class FakeSlack {
     const failureIndex = this.failures.findIndex((f) => f.method === method);
     const failure = failureIndex >= 0 ? this.failures.splice(failureIndex, 1)[0]?.failure : undefined;
     if (failure) {
+      if ('hang' in failure) return { ok: false, hang: true };
       if ('error' in failure) return refuse(failure.error);
       if (failure.status === 429) {
         // @see https://docs.slack.dev/apis/web-api/rate-limits

@@ -1,3 +1,4 @@
+import type { ApproverDirectory } from '../../src/domain/authorization.js';
 import type { ChargeRequest } from '../../src/domain/charge-request.js';
 import type { NewChargeRequest } from '../../src/persistence/charge-requests.js';
 
@@ -63,5 +64,15 @@ export function chargeRequestFixture(overrides: Partial<ChargeRequest> = {}): Ch
     awaitingApprovalSince: new Date('2026-11-01T10:00:00Z'),
     escalatedAt: null,
     ...overrides,
+  };
+}
+
+/** Approvers named in configuration only (no user group, no escalation contacts), for use cases run without Slack. */
+export function fixedApprovers(userIds: readonly string[] = ['U0FIN1', 'U0FIN2', 'U0FIN3']): ApproverDirectory {
+  return {
+    isApprover: async (userId) => userIds.includes(userId),
+    approvers: async () => [...userIds],
+    isEscalationContact: async () => false,
+    escalationContacts: async () => [],
   };
 }

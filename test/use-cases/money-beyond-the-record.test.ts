@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
-import { APPROVERS, type TestApp } from '../support/app.js';
+import { ADMINS, APPROVERS, type TestApp } from '../support/app.js';
 import { DAY, FakeClock, nextMondayAt } from '../support/clock.js';
 import { approvedWithLink, auditOf, click, query, settled, statusOf, waitForStatus } from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
@@ -61,8 +61,8 @@ async function askedAgain(t: TestApp, clock: FakeClock) {
   return request;
 }
 
-const start = (clock = new FakeClock(nextMondayAt(10))) =>
-  services.start({ clock, env: { LINK_EXPIRES_AFTER: '1d' } }).then((t) => ({ t, clock }));
+const start = (clock = new FakeClock(nextMondayAt(10)), env: Record<string, string> = {}) =>
+  services.start({ clock, env: { LINK_EXPIRES_AFTER: '1d', ...env } }).then((t) => ({ t, clock }));
 
 const linkActive = (id: string | null) => services.stripe.links.find((l) => l.id === id)?.active;
 
@@ -119,6 +119,33 @@ describe('a payment through the expired link after Request again', () => {
     expect(deactivations).toEqual([
       expect.objectContaining({ actor: 'system', details: { paymentLinkId: v2, reason: 'paid through another link' } }),
     ]);
+  });
+
+  test('when Stripe refuses to deactivate the newer link, it is kept dead and every admin is told what to do', async () => {
+    const { t, clock } = await start(undefined, { ADMIN_USER_IDS: ADMINS.join(',') });
+    const request = await askedAgain(t, clock);
+    await click(t, CARD_ACTIONS.approve, `${request.id}:2`, FIN1);
+    await waitForStatus(t, request.id, 'link_created');
+    const v2 = (await row(t, request.id)).payment_link_id ?? '';
+    services.stripe.failNext('POST /v1/payment_links/:id', {
+      status: 403,
+      type: 'invalid_request_error',
+      message: 'The provided key does not have the required permissions for this endpoint.',
+    });
+
+    await postStripeEvent(t.base, stripeEvent('checkout.session.completed', checkoutSession(request.paymentLinkId)));
+    await waitForStatus(t, request.id, 'paid');
+    const alert = await t.slack.waitForCall(
+      'chat.postMessage',
+      (c) => c.args.channel === ADMINS[0] && String(c.args.text).includes('did not deactivate'),
+    );
+    expect(String(alert.args.text)).toContain(
+      `Stripe did not deactivate payment link \`${v2}\` of CR-${request.number}`,
+    );
+    expect(String(alert.args.text)).toContain('deactivate it in the Stripe Dashboard now');
+    const dead = await query(t.databaseUrl, "SELECT kind FROM slack_outbox WHERE status = 'dead'");
+    expect(dead).toEqual([{ kind: 'deactivate_link' }]);
+    expect(linkActive(v2)).toBe(true);
   });
 
   test('when version 2’s link failed, then it is withdrawn and the payment recorded', async () => {

@@ -12,6 +12,7 @@ import {
   reviseCharge,
 } from '../../src/use-cases/propose-charge.js';
 import { openTestDatabase } from '../support/database.js';
+import { fixedApprovers } from '../support/fixtures.js';
 
 let db: Database;
 beforeAll(async () => {
@@ -23,6 +24,7 @@ afterAll(async () => {
 
 const deps = () => ({
   db: db.db,
+  approvers: fixedApprovers(),
   policy: { rules: NO_POLICY, timezone: 'UTC' },
   clock: systemClock,
   trust: DEFAULT_TRUST,
@@ -294,7 +296,7 @@ describe('an edit re-runs the flags', () => {
       request.reference,
       'U0REQUESTER',
       proposal('1,012', { customerName: 'Vandelay Industries' }),
-      context,
+      { scope: context },
     );
     expect(revised.ok && codes(revised.request.flags)).toEqual(['paid_after_expiry', 'customer_not_stated']);
     expect(revised.ok && revised.request.requesterWords).toBe(

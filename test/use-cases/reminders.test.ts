@@ -218,6 +218,66 @@ describe('escalation (ESCALATE_AFTER, default 24h)', () => {
   });
 });
 
+describe('with nobody to send it to, nothing is pretended', () => {
+  /** Thread messages (not DMs) that start with `prefix`. */
+  const threadSays = (app: TestApp, prefix: string) =>
+    app.slack
+      .callsOf('chat.postMessage')
+      .filter((c) => c.args.channel === 'C0SALES' && String(c.args.text).startsWith(prefix))
+      .map((c) => String(c.args.text));
+
+  test('when the only escalation contact is the requester, then nothing is escalated, the audit says not sent, and the thread says why, once', async () => {
+    const clock = new FakeClock(nextMondayAt(10));
+    const app = await start(clock, { env: { ESCALATION_USER_IDS: 'U0REQUESTER' } });
+    const request = await propose(app);
+    clock.advance(24 * HOUR);
+    await tickAndSettle(app);
+    await tickAndSettle(app);
+    expect(threadSays(app, ':warning:')).toEqual([
+      `:warning: CR-${request.number} has waited 1d without a decision, but there is nobody to escalate it to: no escalation contact besides the requester (ESCALATION_USER_IDS, ESCALATION_USERGROUP_ID). An admin should check them.`,
+    ]);
+    expect(dmCardsTo(app, 'U0REQUESTER')).toEqual([]);
+    const trail = (await auditOf(app, request.id)).filter((a) => a.action.startsWith('escalat'));
+    expect(trail).toEqual([
+      {
+        action: 'escalation_not_sent',
+        actor: 'system',
+        details: { recipients: [], period: 1, after: '1d', reason: 'no_recipients' },
+      },
+    ]);
+    expect(
+      await query(
+        app.databaseUrl,
+        "SELECT 1 FROM slack_outbox WHERE kind = 'dm_card' AND payload->>'occasion' LIKE 'escalation%'",
+      ),
+    ).toEqual([]);
+    expect(await query(app.databaseUrl, 'SELECT escalated_at FROM charge_requests')).toEqual([{ escalated_at: null }]);
+  });
+
+  test('when every approver left has acted, then no reminder is recorded as sent and the thread says nobody is left to remind', async () => {
+    const clock = new FakeClock(nextMondayAt(10));
+    // One approver, two approvals needed: once FIN1 has approved, nobody is left who could.
+    const app = await start(clock, { env: { APPROVER_USER_IDS: FIN1, POLICY_TWO_APPROVERS_ABOVE: 'USD:100' } });
+    const request = await propose(app);
+    await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);
+    await ephemeral(app, FIN1); // "1 of 2"
+    await settled(app);
+    clock.advance(4 * HOUR);
+    await tickAndSettle(app);
+    expect(threadSays(app, ':warning:')).toEqual([
+      `:warning: CR-${request.number} still waits for approval, but there is nobody left to remind: every approver besides the requester has already acted on this version. An admin should check who may approve (APPROVER_USER_IDS, APPROVER_USERGROUP_ID).`,
+    ]);
+    expect(dmCardsTo(app, FIN1)).toHaveLength(1); // the first notice only
+    expect((await auditOf(app, request.id)).filter((a) => a.action.startsWith('reminder'))).toEqual([
+      {
+        action: 'reminder_not_sent',
+        actor: 'system',
+        details: { recipients: [], period: 1, after: '4h', reason: 'no_recipients' },
+      },
+    ]);
+  });
+});
+
 describe('the database keeps each reminder to once', () => {
   test('the same request, wait, kind and period cannot be recorded twice, even by racing writers', async () => {
     const clock = new FakeClock(nextMondayAt(10));

@@ -14,7 +14,10 @@ export const MESSAGE_REFUSALS: ReadonlySet<string> = new Set([
 ]);
 
 /** Slack's reason, in words, with what a person can do about it. */
-function refusalReason(error: string): string {
+function refusalReason(error: string, attempts: number | undefined): string {
+  if (attempts !== undefined) {
+    return `Slack kept failing, and I gave up after ${attempts} attempts (last error: \`${escapeText(error.split('\n')[0] ?? '', 200)}\`)`;
+  }
   if (MESSAGE_REFUSALS.has(error)) return `Slack refused the message as too large or malformed (\`${error}\`)`;
   switch (error) {
     case 'not_in_channel':
@@ -51,14 +54,16 @@ export function directNoticeText(request: ChargeRequest, notice: DirectNotice): 
       return `:hourglass: ${request.reference} (${amount} for ${customer}) in <#${request.channelId}> was approved over ${notice.after} ago and still has no payment link${lastAnswer(request)}. Countersign keeps retrying on its own and will never make two links for it. What you can do: check <https://status.stripe.com|Stripe's status page>, and ask an admin to check that STRIPE_SECRET_KEY may create payment links (the app's log names the error); or press *Cancel request* on the card if the charge should not go ahead.`;
     case 'message_refused': {
       const where = `<#${notice.channelId}>`;
-      const reason = refusalReason(notice.error);
+      const reason = refusalReason(notice.error, notice.attempts);
       if (notice.refused.kind === 'thread_reply') {
-        return `:warning: I could not post this in the thread of ${request.reference} in ${where}: ${reason}.\n${quote(threadNoticeText(request, notice.refused.notice))}\nAn admin can see the failed message in \`/charges ops\`.`;
+        return `:warning: I could not post this in the thread of ${request.reference} in ${where}: ${reason}.\n${quote(threadNoticeText(request, notice.refused.notice))}\nAn admin can retry the failed message from \`/charges ops\`.`;
       }
       const shown = notice.fallbackPosted
         ? `I could not show the card of ${request.reference} in ${where}: ${reason}. I posted a plain-text version there instead.`
         : `I could not post the card of ${request.reference} in ${where}: ${reason}.`;
-      return `:warning: ${shown}\nWhere it stands: ${cardFallbackText(request)}. Approvers can still act from Countersign's App Home or \`/charges pending\`; an admin can see the failed message in \`/charges ops\`.`;
+      return `:warning: ${shown}\nWhere it stands: ${cardFallbackText(request)}. Approvers can still act from Countersign's App Home or \`/charges pending\`; an admin can retry the failed message from \`/charges ops\`.`;
     }
+    case 'unthreaded':
+      return `:speech_balloon: The card of ${request.reference} (${amount} for ${customer}) could not be posted in <#${notice.channelId}>, so there is no thread for this; here it is instead:\n${quote(threadNoticeText(request, notice.notice))}`;
   }
 }

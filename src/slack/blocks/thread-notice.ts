@@ -68,5 +68,19 @@ export function threadNoticeText(request: ChargeRequest, notice: ThreadNotice): 
       return `:hourglass: The payment link for ${request.reference} (${amount}) was not paid within ${notice.after} and no longer accepts payments. ${mention(request.requesterId)} can press *Request again* on the card; it then needs approval again.`;
     case 'requested_again':
       return `:arrows_counterclockwise: ${mention(notice.by)} asked for ${request.reference} (${amount}) again: version ${notice.version} needs approval again.`;
+    case 'nobody_to_notify':
+      return nobodyToNotify(request, notice);
+  }
+}
+
+/** Said in the thread instead of pretending a DM went out to nobody. */
+function nobodyToNotify(request: ChargeRequest, notice: Extract<ThreadNotice, { type: 'nobody_to_notify' }>): string {
+  switch (notice.about) {
+    case 'approval':
+      return `:warning: Nobody was asked by DM to approve ${request.reference}: I found no approver besides the requester (APPROVER_USER_IDS, APPROVER_USERGROUP_ID). An approver can still act on the card here; an admin should check who may approve.`;
+    case 'reminder':
+      return `:warning: ${request.reference} still waits for approval, but there is nobody left to remind: every approver besides the requester has already acted on this version. An admin should check who may approve (APPROVER_USER_IDS, APPROVER_USERGROUP_ID).`;
+    case 'escalation':
+      return `:warning: ${request.reference} has waited${notice.after ? ` ${notice.after}` : ''} without a decision, but there is nobody to escalate it to: no escalation contact besides the requester (ESCALATION_USER_IDS, ESCALATION_USERGROUP_ID). An admin should check them.`;
   }
 }

@@ -1,6 +1,7 @@
 import { parseMoney } from '../../../domain/money.js';
 import { type Result, refuse } from '../../../errors.js';
 import type { ProposalInput } from '../../../use-cases/propose-charge.js';
+import { typedText } from '../../typed-text.js';
 
 export const NEW_CHARGE_USAGE = '/charges new <amount> <currency> <customer> [— description]';
 
@@ -11,17 +12,16 @@ export const NEW_CHARGE_USAGE = '/charges new <amount> <currency> <customer> [�
  *
  * @see https://docs.slack.dev/interactivity/implementing-slash-commands#creating_commands
  */
-export function typedText(text: string): string {
-  return text
-    .replace(/<([@#!])[^|>]*\|([^>]*)>/g, (_m, sigil: string, label: string) =>
-      sigil === '!' ? label : `${sigil}${label}`,
-    )
-    .replace(/<@([UW][A-Z0-9]+)>/g, '@$1')
-    .replace(/<((?:https?|mailto):[^|>]+)\|([^>]*)>/g, '$2')
-    .replace(/<((?:https?|mailto):[^>]+)>/g, '$1')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
+export function commandWords(text: string): string {
+  return typedText(
+    text
+      .replace(/<([@#!])[^|>]*\|([^>]*)>/g, (_m, sigil: string, label: string) =>
+        sigil === '!' ? label : `${sigil}${label}`,
+      )
+      .replace(/<@([UW][A-Z0-9]+)>/g, '@$1')
+      .replace(/<((?:https?|mailto):[^|>]+)\|([^>]*)>/g, '$2')
+      .replace(/<((?:https?|mailto):[^>]+)>/g, '$1'),
+  );
 }
 
 /**
@@ -30,7 +30,7 @@ export function typedText(text: string): string {
  * itself is validated later, by the same rules as the agent's proposals.
  */
 export function parseNewCharge(text: string): Result<{ input: ProposalInput }> {
-  const [head = '', ...descriptionParts] = typedText(text)
+  const [head = '', ...descriptionParts] = commandWords(text)
     .trim()
     .split(/\s+(?:—|–|--|-)\s+/);
   const tokens = head.split(/\s+/).filter(Boolean);

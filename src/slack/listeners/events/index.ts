@@ -7,6 +7,7 @@ import { escapeText } from '../../blocks/escape.js';
 import type { SlackDeps } from '../../deps.js';
 import { publishHome } from '../../home.js';
 import { SOMETHING_WENT_WRONG } from '../../refusals.js';
+import { typedText } from '../../typed-text.js';
 
 interface IncomingMessage {
   readonly teamId: string;
@@ -34,7 +35,7 @@ export function registerEvents(app: App, deps: SlackDeps): void {
       threadTs: event.thread_ts ?? event.ts,
       messageTs: event.ts,
       userId: event.user,
-      text: withoutBotMention(event.text, context.botUserId),
+      text: messageText(event.text, context.botUserId),
     });
   });
 
@@ -63,13 +64,14 @@ export function registerEvents(app: App, deps: SlackDeps): void {
       threadTs: m.thread_ts ?? m.ts,
       messageTs: m.ts,
       userId: m.user,
-      text: withoutBotMention(m.text ?? '', context.botUserId),
+      text: messageText(m.text ?? '', context.botUserId),
     });
   });
 }
 
-function withoutBotMention(text: string, botUserId: string | undefined): string {
-  return (botUserId ? text.replaceAll(`<@${botUserId}>`, '') : text).trim();
+/** What the person wrote, for the agent and the conversation record: without the bot's mention, un-escaped. */
+function messageText(text: string, botUserId: string | undefined): string {
+  return typedText(botUserId ? text.replaceAll(`<@${botUserId}>`, '') : text).trim();
 }
 
 /**

@@ -58,6 +58,11 @@ export function registerViews(app: App, deps: SlackDeps): void {
   );
 
   submit(MODALS.edit, EDIT_FIELD_BLOCKS, 'amount', (ids, { body, view }) =>
-    editCharge(deps.useCases, { requestId: ids.id, userId: body.user.id, input: readEditInput(view.state.values) }),
+    editCharge(deps.useCases, {
+      requestId: ids.id,
+      version: ids.version,
+      userId: body.user.id,
+      input: readEditInput(view.state.values),
+    }),
   );
 }

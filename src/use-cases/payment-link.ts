@@ -79,6 +79,7 @@ async function createUnder(
     const failures = await recordLinkFailure(deps.db, request, {
       reason: failure.message,
       serverError: failure.serverError,
+      at: deps.clock.now(),
     });
     const keySpent = failure.replayed || (failures ?? 0) >= SERVER_ERRORS_BEFORE_NEXT_KEY;
     log.warn(
@@ -115,7 +116,7 @@ async function recoverLink(
     log.info({ paymentLinkId: found.id }, 'Stripe had made the link despite the error; using it');
     return { ok: true, link: found, under: request };
   }
-  const next = await advanceLinkAttempt(deps.db, request, 'system', {
+  const next = await advanceLinkAttempt(deps.db, request, 'system', deps.clock.now(), {
     from: request.linkAttempt,
     to: request.linkAttempt + 1,
     reason: reason ?? 'Stripe replayed a stored failure for this idempotency key',
@@ -140,6 +141,7 @@ async function recordLink(
       action: 'create_link',
       expected: { status: 'approved', version: request.version },
       actor: 'system',
+      at: deps.clock.now(),
       changes: { paymentLinkId: link.id, paymentLinkUrl: link.url, linkCreatedAt: deps.clock.now(), lastError: null },
       details: { paymentLinkId: link.id, linkAttempt: request.linkAttempt },
     },
@@ -165,6 +167,7 @@ async function failLink(deps: UseCaseDeps, request: ChargeRequest, reason: strin
       action: 'fail_link',
       expected: { status: 'approved', version: request.version },
       actor: 'system',
+      at: deps.clock.now(),
       changes: { lastError: reason },
       details: { reason },
     },
@@ -190,8 +193,9 @@ export async function retryPaymentLink(
     action: 'retry_link',
     expected: { status: request.status, version: request.version },
     actor: click.userId,
+    at: deps.clock.now(),
     // A new attempt number means a new idempotency key: Stripe would replay the stored failure.
-    changes: { linkAttempt: request.linkAttempt + 1, linkFailures: 0, lastError: null },
+    changes: { linkAttempt: request.linkAttempt + 1, linkFailures: 0, lastError: null, linkDelayedAt: null },
   });
   if (!moved.ok) return refuse(moved.code, `${request.reference} cannot be retried now: ${moved.message}.`);
   await notify(deps.db, LINKS_CHANNEL, request.id);

@@ -68,6 +68,7 @@ async function expireRequests(deps: UseCaseDeps, timers: WorkflowTimers, now: Da
         action: 'expire',
         expected: { status: request.status, version: request.version },
         actor: 'system',
+        at: now,
         changes: { closedAt: now },
         details: { after, waitingSince: request.awaitingApprovalSince.toISOString() },
       },
@@ -143,6 +144,7 @@ function notifyOnce(
       toStatus: request.status,
       version: request.version,
       details: { recipients: n.recipients, period: n.period, after: formatDuration(n.after) },
+      at: n.now,
     });
     if (n.recipients.length > 0) {
       await enqueue(tx, [{ kind: 'dm_card', requestId: request.id, occasion: `${n.kind}:${id}`, to: n.recipients }]);
@@ -178,6 +180,7 @@ async function expireLinks(deps: UseCaseDeps, timers: WorkflowTimers, now: Date)
         action: 'expire_link',
         expected: { status: request.status, version: request.version },
         actor: 'system',
+        at: now,
         changes: { closedAt: now },
         details: { paymentLinkId: request.paymentLinkId, after },
       },

@@ -13,6 +13,7 @@ export function newRequest(overrides: Partial<NewChargeRequest> = {}): NewCharge
     description: 'Q3 onboarding workshop',
     amountMinor: 120000n,
     currency: 'USD',
+    createdAt: new Date(),
     ...overrides,
   };
 }

@@ -4,7 +4,8 @@ import pg from 'pg';
  * The data layer's own handles. Use cases hold a `Db` and pass the `Tx` of a transaction to the
  * persistence functions; nothing outside `src/db/` and `src/persistence/` sees a driver or an ORM.
  * Persistence speaks plain SQL (FILTER, percentile_cont, SKIP LOCKED and advisory locks are what the
- * queries need), through `pg` directly: one pool (and one for session locks), no query builder in between.
+ * queries need), through `pg` directly: one pool (and a small one for session locks), no query builder
+ * in between.
  */
 export interface Queryable {
   /** Runs one parameterised statement and returns its rows. */

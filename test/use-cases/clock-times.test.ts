@@ -2,6 +2,7 @@ import { expect, test } from '@jest/globals';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
 import { APPROVERS } from '../support/app.js';
 import { FakeClock } from '../support/clock.js';
+import { eventEnvelope, mentionEvent } from '../support/fake-slack.js';
 import { click, propose, query, settled, waitForStatus } from '../support/flows.js';
 import { useServices } from '../support/services.js';
 
@@ -42,4 +43,15 @@ test('when the app clock says a fixed date, then a request, its approval and its
   expect(
     await query(app.databaseUrl, 'SELECT created_at FROM charge_approvals WHERE charge_request_id = $1', [request.id]),
   ).toEqual([{ created_at: at }]);
+});
+
+test('when the app clock says a fixed date, then an agent turn is recorded at that date (the report counts it in that period)', async () => {
+  const at = new Date('2025-03-03T09:30:00.000Z');
+  const app = await services.start({ clock: new FakeClock(at), model: () => ({ text: 'Which currency?' }) });
+  await app.postEvent(eventEnvelope(mentionEvent('charge Acme 1200', { ts: '1700000012.000100' })));
+  await app.slack.waitForCall('chat.postMessage', (c) => c.args.text === 'Which currency?');
+  await settled(app);
+  expect(await query(app.databaseUrl, 'SELECT outcome, created_at FROM agent_runs')).toEqual([
+    { outcome: 'replied', created_at: at },
+  ]);
 });

@@ -306,7 +306,7 @@ function startWorker(
   };
   const every = (...job: Parameters<typeof startPeriodic>) => {
     const started = startPeriodic(...job);
-    stoppers.push(() => started.stop());
+    stoppers.push(() => started.stop(config.shutdownTimeoutMs));
   };
   const singleton = (name: string) => ({ singleton: { db, lockKey: `countersign:${name}` } });
 

@@ -161,6 +161,7 @@ export async function runAgentTurn(
     outcome,
     error,
     chargeRequestId: proposals.at(-1)?.requestId ?? null,
+    at: deps.clock.now(),
   });
   deps.logger.info({ outcome, latencyMs, ...usage, channel: turn.channelId }, 'agent turn finished');
   return { kind: 'reply', text: reply, outcome };

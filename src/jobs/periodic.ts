@@ -1,8 +1,16 @@
 import type { Db } from '../db/sql.js';
 import type { Logger } from '../logger.js';
+import { settledWithin } from './settled-within.js';
+
+/** As SHUTDOWN_TIMEOUT_MS by default; the app passes its configured value. */
+const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
 export interface PeriodicJob {
-  stop(): Promise<void>;
+  /**
+   * No more runs; a run in progress may finish for up to `timeoutMs`, then it is abandoned (as in a
+   * crash: its transaction rolls back when the database closes) and a warning names the job.
+   */
+  stop(timeoutMs?: number): Promise<void>;
 }
 
 export interface PeriodicOptions {
@@ -46,10 +54,12 @@ export function startPeriodic(
   };
   tick();
   return {
-    async stop() {
+    async stop(timeoutMs = DEFAULT_STOP_TIMEOUT_MS) {
       stopped = true;
       clearTimeout(timer);
-      await running;
+      if (!(await settledWithin(running, timeoutMs))) {
+        logger.warn({ job: name, timeoutMs }, 'periodic job still running at shutdown; abandoning it');
+      }
     },
   };
 }

@@ -14,13 +14,15 @@ export interface AgentRunRecord {
   readonly outcome: string;
   readonly error: string | null;
   readonly chargeRequestId: string | null;
+  /** When the turn ended, by the app's clock: the report counts the run in the period it falls in. */
+  readonly at: Date;
 }
 
 export async function recordAgentRun(db: Queryable, run: AgentRunRecord): Promise<void> {
   await db.query(
     `INSERT INTO agent_runs (team_id, channel_id, thread_ts, user_id, model, input_tokens, output_tokens, total_tokens,
-       latency_ms, outcome, error, charge_request_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+       latency_ms, outcome, error, charge_request_id, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
     [
       run.teamId,
       run.channelId,
@@ -34,6 +36,7 @@ export async function recordAgentRun(db: Queryable, run: AgentRunRecord): Promis
       run.outcome,
       run.error,
       run.chargeRequestId,
+      run.at,
     ],
   );
 }

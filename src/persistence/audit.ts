@@ -10,6 +10,8 @@ export interface AuditInput {
   readonly toStatus?: string | null;
   readonly version?: number | null;
   readonly details?: Record<string, unknown>;
+  /** When it happened, by the app's clock (deps.clock.now()); the database's time when unset. */
+  readonly at?: Date;
 }
 
 export interface AuditEvent {
@@ -27,8 +29,8 @@ export interface AuditEvent {
 /** Appends one event to the audit trail (the table refuses updates and deletes). */
 export async function appendAudit(db: Queryable, event: AuditInput): Promise<void> {
   await db.query(
-    `INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
+    `INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, coalesce($8::timestamptz, now()))`,
     [
       event.chargeRequestId,
       event.actor,
@@ -37,6 +39,7 @@ export async function appendAudit(db: Queryable, event: AuditInput): Promise<voi
       event.toStatus ?? null,
       event.version ?? null,
       toJson(event.details ?? {}),
+      event.at ?? null,
     ],
   );
 }

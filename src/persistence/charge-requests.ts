@@ -118,8 +118,11 @@ export interface NewChargeRequest {
   readonly currency: string;
   readonly flags?: readonly ChargeFlag[];
   readonly requesterWords?: string | null;
-  /** The clock's time (see Clock); the database's when unset. */
-  readonly awaitingApprovalSince?: Date;
+  /**
+   * When it was asked for, by the app's clock (see Clock): its created_at and updated_at, the start
+   * of its wait for approval, and the time of its creation's audit event.
+   */
+  readonly createdAt: Date;
 }
 
 /** Inserts a `pending_approval` request at version 1 and audits its creation, in one statement. */
@@ -134,13 +137,13 @@ export async function createChargeRequest(
     `WITH created AS (
        INSERT INTO charge_requests (status, version, source, team_id, channel_id, thread_ts, requester_id,
          customer_name, customer_email, stripe_customer_id, description, amount_minor, currency, flags,
-         requester_words, customer_key, awaiting_approval_since)
+         requester_words, customer_key, created_at, updated_at, awaiting_approval_since)
        VALUES ('pending_approval', 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14::jsonb, $15, $16,
-         coalesce($17::timestamptz, now()))
+         $17, $17, $17)
        RETURNING *),
      audit AS (
-       INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details)
-       SELECT id, $12, 'create', NULL, status, version, $13::jsonb FROM created)
+       INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details, created_at)
+       SELECT id, $12, 'create', NULL, status, version, $13::jsonb, created_at FROM created)
      SELECT * FROM created`,
     [
       input.source,
@@ -159,7 +162,7 @@ export async function createChargeRequest(
       toJson(input.flags ?? []),
       input.requesterWords ?? null,
       customerKey(input.customerName),
-      input.awaitingApprovalSince ?? null,
+      input.createdAt,
     ],
   );
   if (!created) throw new Error('INSERT … RETURNING returned no row');
@@ -407,6 +410,7 @@ const CHANGEABLE = {
   paymentLinkUrl: 'payment_link_url',
   linkAttempt: 'link_attempt',
   linkFailures: 'link_failures',
+  linkDelayedAt: 'link_delayed_at',
   lastError: 'last_error',
   amountReceivedMinor: 'amount_received_minor',
   refundedMinor: 'refunded_minor',
@@ -434,6 +438,11 @@ export interface TransitionInput {
   readonly actor: Actor;
   readonly changes?: TransitionChanges;
   readonly details?: Record<string, unknown>;
+  /**
+   * When the move happens, by the app's clock (deps.clock.now()): the request's updated_at and the
+   * audit event's time. Unset only where no clock reaches (the Stripe inbox): the database's time.
+   */
+  readonly at?: Date;
 }
 
 export type TransitionResult =
@@ -459,6 +468,7 @@ export async function transitionChargeRequest(db: Queryable, input: TransitionIn
     input.actor,
     input.action,
     toJson(input.details ?? {}),
+    input.at ?? null,
   ];
   const sets = Object.entries(input.changes ?? {}).map(([field, value]) => {
     // bigint stays exact as text; arrays (flags) go to jsonb as JSON, not as a PostgreSQL array.
@@ -474,12 +484,13 @@ export async function transitionChargeRequest(db: Queryable, input: TransitionIn
   const moved = await one(
     db,
     `WITH moved AS (
-       UPDATE charge_requests SET status = $4, version = version + $5, updated_at = now()${sets.map((s) => `, ${s}`).join('')}
+       UPDATE charge_requests SET status = $4, version = version + $5,
+         updated_at = coalesce($9::timestamptz, now())${sets.map((s) => `, ${s}`).join('')}
        WHERE id = $1 AND status = $2 AND version = $3
        RETURNING *),
      audit AS (
-       INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details)
-       SELECT id, $6, $7, $2, status, version, $8::jsonb FROM moved)
+       INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details, created_at)
+       SELECT id, $6, $7, $2, status, version, $8::jsonb, updated_at FROM moved)
      SELECT * FROM moved`,
     values,
   );
@@ -498,19 +509,20 @@ export type LinkKey = Pick<ChargeRequest, 'id' | 'status' | 'version' | 'linkAtt
 /**
  * Notes a failed attempt to make the payment link (bookkeeping, not a state change): the reason
  * (shown if the delay is announced) and, for a server error, one more failure under the current key.
- * Applies only while the request is still where the caller saw it. Returns the failures counted under
- * the key, or undefined when the request moved meanwhile.
+ * `at` (the clock's time) becomes its updated_at, so the sweep, oldest change first, tries the others
+ * before this one again. Applies only while the request is still where the caller saw it. Returns the
+ * failures counted under the key, or undefined when the request moved meanwhile.
  */
 export async function recordLinkFailure(
   db: Queryable,
   key: LinkKey,
-  failure: { reason: string; serverError: boolean },
+  failure: { reason: string; serverError: boolean; at: Date },
 ): Promise<number | undefined> {
   const rows = await db.query<{ link_failures: number }>(
-    `UPDATE charge_requests SET last_error = $5, link_failures = link_failures + $6
+    `UPDATE charge_requests SET last_error = $5, link_failures = link_failures + $6, updated_at = $7
      WHERE id = $1 AND status = $2 AND version = $3 AND link_attempt = $4
      RETURNING link_failures`,
-    [key.id, key.status, key.version, key.linkAttempt, failure.reason, failure.serverError ? 1 : 0],
+    [key.id, key.status, key.version, key.linkAttempt, failure.reason, failure.serverError ? 1 : 0, failure.at],
   );
   return rows[0]?.link_failures;
 }
@@ -518,25 +530,27 @@ export async function recordLinkFailure(
 /**
  * Moves to the next idempotency key, by compare-and-set from the attempt whose failure the caller
  * saw, with its audit event in the same statement. Of several callers that saw the same failure,
- * exactly one moves on; the others get undefined. The status and version stay.
+ * exactly one moves on; the others get undefined. The status and version stay; `at` (the clock's
+ * time) becomes its updated_at, as for a failure (see recordLinkFailure).
  */
 export function advanceLinkAttempt(
   db: Queryable,
   key: LinkKey,
   actor: Actor,
+  at: Date,
   details: Record<string, unknown>,
 ): Promise<ChargeRequest | undefined> {
   return one(
     db,
     `WITH advanced AS (
-       UPDATE charge_requests SET link_attempt = link_attempt + 1, link_failures = 0
+       UPDATE charge_requests SET link_attempt = link_attempt + 1, link_failures = 0, updated_at = $7
        WHERE id = $1 AND status = $2 AND version = $3 AND link_attempt = $4
        RETURNING *),
      audit AS (
-       INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details)
-       SELECT id, $5, 'advance_link_attempt', status, status, version, $6::jsonb FROM advanced)
+       INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details, created_at)
+       SELECT id, $5, 'advance_link_attempt', status, status, version, $6::jsonb, updated_at FROM advanced)
      SELECT * FROM advanced`,
-    [key.id, key.status, key.version, key.linkAttempt, actor, toJson(details)],
+    [key.id, key.status, key.version, key.linkAttempt, actor, toJson(details), at],
   );
 }
 
@@ -572,8 +586,8 @@ export async function markLinkDelayed(
        WHERE id = $1 AND status = $2 AND version = $3 AND link_delayed_at IS NULL
        RETURNING id, status, version),
      audit AS (
-       INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details)
-       SELECT id, 'system', 'link_delayed', status, status, version, $5::jsonb FROM marked)
+       INSERT INTO audit_events (charge_request_id, actor, action, from_status, to_status, version, details, created_at)
+       SELECT id, 'system', 'link_delayed', status, status, version, $5::jsonb, $4 FROM marked)
      SELECT id FROM marked`,
     [request.id, request.status, request.version, at, toJson(details)],
   );

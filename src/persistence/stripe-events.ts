@@ -1,17 +1,21 @@
 import type { Queryable, Tx } from '../db/sql.js';
 import { INBOX_CHANNEL } from './channels.js';
 
-/** A verified Stripe event (or reconciliation's equivalent), as stored in the inbox. */
+/** A verified Stripe event (or reconciliation's equivalent), to store in the inbox. */
 export interface InboxEvent {
   readonly id: string;
   readonly type: string;
-  /** The event as JSON text, exactly as Stripe sent (and signed) it. */
+  /**
+   * The event as JSON text, as Stripe sent (and signed) it. Stored as jsonb: its content is kept,
+   * not its exact text (whitespace, key order), so the signature cannot be checked again from it.
+   */
   readonly payload: string;
 }
 
 export interface ClaimedEvent {
   readonly id: string;
   readonly type: string;
+  /** The stored event, parsed (pg returns jsonb as a JavaScript value). */
   readonly payload: unknown;
   readonly attempts: number;
 }

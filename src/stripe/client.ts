@@ -33,22 +33,43 @@ export async function searchCustomers(client: Stripe, query: string): Promise<Cu
 }
 
 /**
- * Checks at startup that the key can do what Countersign needs, naming any missing permission of a
- * restricted key. Only read calls: nothing is created. Returns the problems found.
+ * A payment link id Stripe never issues. Updating it proves write access and changes nothing: Stripe
+ * checks a restricted key's permission for the endpoint first (403 when it lacks it), then finds no
+ * such link (404 resource_missing).
+ */
+export const PERMISSION_CHECK_LINK_ID = 'plink_countersign_permission_check';
+
+interface AccessCheck {
+  /** As the Stripe Dashboard names it on a restricted key (Developers → API keys). */
+  readonly permission: string;
+  readonly call: () => Promise<unknown>;
+  /** An error that still proves the access (the call reached the endpoint's own checks). */
+  readonly proves?: (error: unknown) => boolean;
+}
+
+/**
+ * Checks at startup that the key can do what Countersign needs, naming any permission a restricted
+ * key lacks. Nothing is created or changed: reads, and an update of a link that does not exist.
+ * Returns the problems found.
  */
 export async function checkStripeAccess(client: Stripe): Promise<string[]> {
-  const checks: { permission: string; call: () => Promise<unknown> }[] = [
-    { permission: 'Payment Links (write)', call: () => client.paymentLinks.list({ limit: 1 }) },
-    { permission: 'Checkout Sessions (read)', call: () => client.checkout.sessions.list({ limit: 1 }) },
+  const checks: AccessCheck[] = [
+    {
+      permission: 'Payment Links: write',
+      call: () => client.paymentLinks.update(PERMISSION_CHECK_LINK_ID, {}),
+      proves: (error) => error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing',
+    },
+    { permission: 'Checkout Sessions: read', call: () => client.checkout.sessions.list({ limit: 1 }) },
   ];
   const problems: string[] = [];
   for (const check of checks) {
     try {
       await check.call();
     } catch (error) {
+      if (check.proves?.(error)) continue;
       if (error instanceof Stripe.errors.StripePermissionError) {
         problems.push(
-          `STRIPE_SECRET_KEY lacks the permission "${check.permission}": grant it to the restricted key in the Stripe Dashboard (Developers → API keys)`,
+          `STRIPE_SECRET_KEY lacks the permission "${check.permission}" (Stripe said: ${error.message}): grant it to the restricted key in the Stripe Dashboard (Developers → API keys)`,
         );
       } else if (error instanceof Stripe.errors.StripeAuthenticationError) {
         return [

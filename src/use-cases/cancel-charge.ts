@@ -71,6 +71,7 @@ export async function cancelCharge(deps: UseCaseDeps, click: CancelClick & { rea
       );
     }
   }
+  const now = deps.clock.now();
   const moved = await transitionWithUpdates(
     deps.db,
     {
@@ -78,7 +79,8 @@ export async function cancelCharge(deps: UseCaseDeps, click: CancelClick & { rea
       action: 'cancel',
       expected: { status: request.status, version: request.version },
       actor: click.userId,
-      changes: { closedAt: deps.clock.now(), canceledBy: click.userId, cancelReason: reason || null },
+      at: now,
+      changes: { closedAt: now, canceledBy: click.userId, cancelReason: reason || null },
       details: { linkDeactivated, reason: reason || null, ...delegationDetails(clicker) },
     },
     [{ type: 'canceled', by: click.userId, linkDeactivated, reason: reason || null }],

@@ -13,7 +13,7 @@ import type { UseCaseDeps } from './deps.js';
  * on the request's audit trail.
  */
 export async function deactivateLink(
-  deps: Pick<UseCaseDeps, 'db' | 'stripe' | 'logger'>,
+  deps: Pick<UseCaseDeps, 'db' | 'stripe' | 'logger' | 'clock'>,
   item: Extract<OutboxItem, { kind: 'deactivate_link' }>,
 ): Promise<DeliveryOutcome> {
   if (!deps.stripe) {
@@ -35,6 +35,7 @@ export async function deactivateLink(
       chargeRequestId: request.id,
       actor: 'system',
       action: 'deactivate_link',
+      at: deps.clock.now(),
       fromStatus: request.status,
       toStatus: request.status,
       version: request.version,

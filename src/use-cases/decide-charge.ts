@@ -118,6 +118,7 @@ export async function approveCharge(deps: UseCaseDeps, click: DecisionClick): Pr
         toStatus: request.status,
         version: request.version,
         details: { approvals, required, ...decisionDetails(clicker) },
+        at: now,
       });
       await queueCardUpdate(tx, request.id, {
         type: 'approval_progress',
@@ -138,6 +139,7 @@ export async function approveCharge(deps: UseCaseDeps, click: DecisionClick): Pr
         action: 'approve',
         expected: { status: 'pending_approval', version: click.version },
         actor: click.userId,
+        at: now,
         changes: { approvedAt: now },
         details: { approvals, required, ...decisionDetails(clicker) },
       },
@@ -179,6 +181,7 @@ export async function rejectCharge(
         action: 'reject',
         expected: { status: 'pending_approval', version: click.version },
         actor: click.userId,
+        at: now,
         changes: { closedAt: now },
         details: { reason, ...decisionDetails(clicker) },
       },

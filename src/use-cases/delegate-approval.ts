@@ -66,6 +66,7 @@ export async function startDelegation(
       chargeRequestId: null,
       actor: command.delegatorId,
       action: 'delegation_created',
+      at: now,
       details: {
         delegationId: delegation.id,
         delegateId: delegation.delegateId,
@@ -92,6 +93,7 @@ async function endDelegation(
     chargeRequestId: null,
     actor: by,
     action: 'delegation_ended',
+    at,
     details: { delegationId: delegation.id, delegateId: delegation.delegateId, why, endedAt: at.toISOString() },
   });
 }

@@ -75,6 +75,7 @@ export async function enforcePolicy(
         requesterId: check.requesterId,
         channelId: check.channelId,
       },
+      at: check.now,
     });
     deps.metrics?.policyRefused(violations.map((v) => v.rule));
     return policyRefusal(violations);

@@ -80,6 +80,7 @@ async function createUnder(
     const failures = await recordLinkFailure(deps.db, request, {
       reason: failure.message,
       serverError: failure.serverError,
+      at: deps.clock.now(),
     });
     const keySpent = failure.replayed || (failures ?? 0) >= SERVER_ERRORS_BEFORE_NEXT_KEY;
     log.warn(
@@ -116,7 +117,7 @@ async function recoverLink(
     log.info({ paymentLinkId: found.id }, 'Stripe had made the link despite the error; using it');
     return { ok: true, link: found, under: request };
   }
-  const next = await advanceLinkAttempt(deps.db, request, 'system', {
+  const next = await advanceLinkAttempt(deps.db, request, 'system', deps.clock.now(), {
     from: request.linkAttempt,
     to: request.linkAttempt + 1,
     reason: reason ?? 'Stripe replayed a stored failure for this idempotency key',
@@ -135,6 +136,7 @@ async function recordLink(deps: UseCaseDeps, request: ChargeRequest, link: Creat
       action: 'create_link',
       expected: { status: 'approved', version: request.version },
       actor: 'system',
+      at: deps.clock.now(),
       changes: { paymentLinkId: link.id, paymentLinkUrl: link.url, linkCreatedAt: deps.clock.now(), lastError: null },
       details: { paymentLinkId: link.id, linkAttempt: request.linkAttempt },
     },
@@ -159,6 +161,7 @@ async function failLink(deps: UseCaseDeps, request: ChargeRequest, reason: strin
       action: 'fail_link',
       expected: { status: 'approved', version: request.version },
       actor: 'system',
+      at: deps.clock.now(),
       changes: { lastError: reason },
       details: { reason },
     },
@@ -188,8 +191,9 @@ export async function retryPaymentLink(
       action: 'retry_link',
       expected: { status: request.status, version: request.version },
       actor: click.userId,
+      at: deps.clock.now(),
       // A new attempt number means a new idempotency key: Stripe would replay the stored failure.
-      changes: { linkAttempt: request.linkAttempt + 1, linkFailures: 0, lastError: null },
+      changes: { linkAttempt: request.linkAttempt + 1, linkFailures: 0, lastError: null, linkDelayedAt: null },
       details: request.paymentLinkId ? { replaces: request.paymentLinkId } : {},
     });
     if (!retried.ok) return retried;

@@ -33,6 +33,7 @@ export async function requestAgain(deps: UseCaseDeps, click: ChangeClick): Promi
         action: 'request_again',
         expected: { status: request.status, version: request.version },
         actor: click.userId,
+        at: now,
         changes: {
           awaitingApprovalSince: now,
           escalatedAt: null,
@@ -40,6 +41,8 @@ export async function requestAgain(deps: UseCaseDeps, click: ChangeClick): Promi
           linkCreatedAt: null,
           paymentLinkUrl: null,
           closedAt: null,
+          // A late link of the new version is announced again.
+          linkDelayedAt: null,
         },
         details: { expiredLinkId: request.paymentLinkId },
       },

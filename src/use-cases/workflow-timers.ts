@@ -68,6 +68,7 @@ async function expireRequests(deps: UseCaseDeps, timers: WorkflowTimers, now: Da
         action: 'expire',
         expected: { status: request.status, version: request.version },
         actor: 'system',
+        at: now,
         changes: { closedAt: now },
         details: { after, waitingSince: request.awaitingApprovalSince.toISOString() },
       },
@@ -146,6 +147,7 @@ function notifyOnce(
       toStatus: request.status,
       version: request.version,
       details: { recipients: n.recipients, period: n.period, after, ...(nobody ? { reason: 'no_recipients' } : {}) },
+      at: n.now,
     });
     await enqueue(tx, [
       nobody
@@ -183,6 +185,7 @@ async function expireLinks(deps: UseCaseDeps, timers: WorkflowTimers, now: Date)
         action: 'expire_link',
         expected: { status: request.status, version: request.version },
         actor: 'system',
+        at: now,
         changes: { closedAt: now },
         details: { paymentLinkId: request.paymentLinkId, after },
       },

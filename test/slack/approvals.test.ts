@@ -163,10 +163,16 @@ describe('approving a charge', () => {
         },
       }),
     });
-    (await services.prepare()).stripe.deny('GET /v1/payment_links');
+    // Payment links can be read but not written: the read calls would pass.
+    (await services.prepare()).stripe.restrictKey('rk_test_restricted123', [
+      'payment_link_read',
+      'checkout_session_read',
+    ]);
     await start({ logger, env: { STRIPE_SECRET_KEY: 'rk_test_restricted123' } });
-    expect(lines.join('')).toContain('STRIPE_SECRET_KEY lacks the permission \\"Payment Links (write)\\"');
+    expect(lines.join('')).toContain('STRIPE_SECRET_KEY lacks the permission \\"Payment Links: write\\"');
+    expect(lines.join('')).toContain('rak_payment_link_write');
     expect(lines.join('')).not.toContain('rk_test_restricted123');
+    expect(services.stripe.links).toEqual([]);
   });
 
   test('a forged button value is refused', async () => {

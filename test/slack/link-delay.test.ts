@@ -7,6 +7,7 @@ import { eventually } from '../support/http-fake.js';
 import { useServices } from '../support/services.js';
 
 const [FIN1 = ''] = APPROVERS;
+const REQUESTER = 'U0REQUESTER';
 const FIVE_MINUTES = 5 * 60_000;
 
 const services = useServices();
@@ -103,5 +104,63 @@ describe('a payment link that does not come (LINK_DELAY_ALERT)', () => {
       expect(delayDms(`CR-${request.number}`)).toHaveLength(APPROVERS.length);
       expect(await delayAudits(restarted, request.id)).toHaveLength(1);
     }
+  });
+
+  /** Approved with Stripe unreachable, and announced late once. */
+  async function announcedLate(app: TestApp, clock: FakeClock) {
+    stripeUnreachable();
+    const request = await propose(app);
+    await click(app, CARD_ACTIONS.approve, `${request.id}:1`, FIN1);
+    clock.advance(FIVE_MINUTES + 1_000);
+    await eventually(() => (delayNotices(`CR-${request.number}`).length === 1 ? true : undefined), 'announced');
+    return request;
+  }
+
+  test('when a request is late again after Retry, then it is announced again', async () => {
+    const clock = new FakeClock();
+    const app = await start(clock);
+    const request = await announcedLate(app, clock);
+    // Stripe then refuses for good: the link fails, and an approver presses Retry.
+    services.stripe.clearFailures();
+    services.stripe.failNext('POST /v1/payment_links', {
+      status: 403,
+      type: 'invalid_request_error',
+      message: 'The provided key does not have the required permissions for this endpoint.',
+    });
+    clock.advance(60_000);
+    await waitForStatus(app, request.id, 'link_failed');
+    stripeUnreachable();
+    await click(app, CARD_ACTIONS.retry, `${request.id}:1`, FIN1);
+    await waitForStatus(app, request.id, 'approved');
+
+    clock.advance(FIVE_MINUTES + 1_000);
+    await eventually(() => (delayNotices(`CR-${request.number}`).length === 2 ? true : undefined), 'announced again');
+    await settled(app);
+    expect(delayDms(`CR-${request.number}`)).toHaveLength(APPROVERS.length * 2);
+    expect(await delayAudits(app, request.id)).toHaveLength(2);
+  });
+
+  test('when the new version after Request again is late, then it is announced again', async () => {
+    const clock = new FakeClock();
+    const app = await start(clock);
+    const request = await announcedLate(app, clock);
+    // The link comes after all, and expires unpaid; the requester asks again and it is approved again.
+    services.stripe.clearFailures();
+    clock.advance(60_000);
+    await waitForStatus(app, request.id, 'link_created');
+    clock.advance(30 * 24 * 60 * 60_000);
+    await app.tick();
+    await waitForStatus(app, request.id, 'link_expired');
+    await click(app, CARD_ACTIONS.requestAgain, `${request.id}:1`, REQUESTER);
+    await waitForStatus(app, request.id, 'pending_approval');
+    stripeUnreachable();
+    await click(app, CARD_ACTIONS.approve, `${request.id}:2`, FIN1);
+    await waitForStatus(app, request.id, 'approved');
+    expect(delayNotices(`CR-${request.number}`)).toHaveLength(1);
+
+    clock.advance(FIVE_MINUTES + 1_000);
+    await eventually(() => (delayNotices(`CR-${request.number}`).length === 2 ? true : undefined), 'announced again');
+    await settled(app);
+    expect(await delayAudits(app, request.id)).toHaveLength(2);
   });
 });

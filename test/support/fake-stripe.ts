@@ -62,6 +62,23 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * The restricted-key permission each endpoint needs, by Stripe's names (`rak_` + these); a `_write`
+ * permission includes its `_read`.
+ * @see https://docs.stripe.com/keys/restricted-api-keys
+ */
+const REQUIRED_PERMISSION: Record<string, string> = {
+  'POST /v1/payment_links': 'payment_link_write',
+  'POST /v1/payment_links/:id': 'payment_link_write',
+  'GET /v1/payment_links': 'payment_link_read',
+  'GET /v1/payment_links/:id': 'payment_link_read',
+  'GET /v1/checkout/sessions': 'checkout_session_read',
+  'GET /v1/customers/search': 'customer_read',
+  'GET /v1/payment_intents/:id': 'payment_intent_read',
+};
+
+const ACCOUNT_ID = 'acct_1CountersignTest';
+
 const invalidRequest = (status: number, message: string, extra: JsonObject = {}) => ({
   status,
   body: { error: { type: 'invalid_request_error', message, ...extra } },
@@ -76,6 +93,8 @@ const invalidRequest = (status: number, message: string, extra: JsonObject = {})
  * - the first response for a key is stored once the endpoint starts executing, and replayed to every
  *   retry with that key with `Idempotent-Replayed: true`, 500 errors included;
  * - a request that fails validation, authentication or permission is not stored (nothing executed);
+ * - a restricted key (restrictKey) gets 403 for an endpoint outside its permissions, before the
+ *   endpoint looks anything up, with Stripe's message naming the permission it lacks;
  * - a retry while the first request with the key is still running gets 409 idempotency_error;
  * - the same key with other parameters, or on another endpoint, gets 400 idempotency_error.
  *
@@ -95,7 +114,7 @@ export class FakeStripe {
   private readonly failures: { route: string; error: StripeError; afterExecuting: boolean }[] = [];
   private readonly drops: string[] = [];
   private readonly holds: { route: string; released: Promise<void> }[] = [];
-  private readonly denied = new Set<string>();
+  private readonly restricted = new Map<string, ReadonlySet<string>>();
   private held: ServerResponse[] | undefined;
   private created = 0;
   private server!: FakeServer;
@@ -147,9 +166,12 @@ export class FakeStripe {
     return release;
   }
 
-  /** Requests to `route` get a permission error, as for a restricted key without that permission. */
-  deny(route: string): void {
-    this.denied.add(route);
+  /**
+   * `key` is a restricted key holding only `permissions` (Stripe's names without `rak_`, e.g.
+   * `payment_link_read`): a request it makes to an endpoint that needs another gets Stripe's 403.
+   */
+  restrictKey(key: string, permissions: readonly string[]): void {
+    this.restricted.set(key, new Set(permissions));
   }
 
   /** Creations still happen, but their responses are held back: the caller never hears (a crash). */
@@ -218,12 +240,14 @@ export class FakeStripe {
     if (!/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/.test(key)) {
       return send({ ...invalidRequest(401, `Invalid API Key provided: ${key.slice(0, 8)}***`), headers: {} });
     }
-    if (this.denied.has(route)) {
+    const lacking = this.lackingPermission(key, route);
+    if (lacking) {
+      // As Stripe words it: the key masked but for its last characters, the account, the permission.
+      const masked = `${key.slice(0, 8)}${'*'.repeat(Math.max(0, key.length - 14))}${key.slice(-6)}`;
       return send({
         ...invalidRequest(
           403,
-          `The provided key '${key.slice(0, 8)}***' does not have the required permissions for this endpoint (${route}).`,
-          { code: 'secret_key_required' },
+          `The provided key '${masked}' does not have the required permissions for this endpoint on account '${ACCOUNT_ID}'. Having the 'rak_${lacking}' permission would allow this request to continue.`,
         ),
         headers: {},
       });
@@ -319,6 +343,14 @@ export class FakeStripe {
       return;
     }
     return send(response);
+  }
+
+  /** The permission a restricted key lacks for `route`, if it is restricted and lacks one. */
+  private lackingPermission(key: string, route: string): string | undefined {
+    const held = this.restricted.get(key);
+    const needed = REQUIRED_PERMISSION[route];
+    if (!held || !needed) return undefined;
+    return held.has(needed) || held.has(needed.replace(/_read$/, '_write')) ? undefined : needed;
   }
 
   private execute(route: string, pathname: string, params: Params, raw: Params): { status: number; body: unknown } {

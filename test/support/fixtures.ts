@@ -14,6 +14,7 @@ export function newRequest(overrides: Partial<NewChargeRequest> = {}): NewCharge
     description: 'Q3 onboarding workshop',
     amountMinor: 120000n,
     currency: 'USD',
+    createdAt: new Date(),
     ...overrides,
   };
 }

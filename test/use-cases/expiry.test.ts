@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
+import { PERMISSION_CHECK_LINK_ID } from '../../src/stripe/client.js';
 import { APPROVERS, type TestApp, type TestAppOptions } from '../support/app.js';
 import { DAY, FakeClock, nextMondayAt, SECOND } from '../support/clock.js';
 import {
@@ -38,7 +39,12 @@ const channelCard = async (t: TestApp, id: string) => {
   return JSON.stringify(t.slack.message('C0SALES', row?.card_ts ?? '')?.blocks ?? []);
 };
 const linkDeactivations = () =>
-  (services.stripe.requests ?? []).filter((r) => r.method === 'POST' && /^\/v1\/payment_links\/plink_/.test(r.path));
+  (services.stripe.requests ?? []).filter(
+    (r) =>
+      r.method === 'POST' &&
+      /^\/v1\/payment_links\/plink_/.test(r.path) &&
+      r.path !== `/v1/payment_links/${PERMISSION_CHECK_LINK_ID}`, // the startup check, not a link of ours
+  );
 
 describe('REQUEST_EXPIRES_AFTER', () => {
   test('an undecided request expires (never approves): audited, the requester told in the thread, every card updated', async () => {

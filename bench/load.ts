@@ -221,6 +221,8 @@ export async function benchLoad(options: { clicks?: number; events?: number } = 
     }
 
     const db = new pg.Client({ connectionString: server.url('bench_app') });
+    // A dropped connection fails the run with its reason instead of an unhandled 'error' event.
+    db.on('error', (error) => console.error('bench: the benchmark lost its database connection:', error.message));
     await db.connect();
     const appEnv = {
       DATABASE_URL: server.url('bench_app'),

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { benchLoad } from './load.js';
 import { benchReports, REPORT_TARGET_MS } from './reports.js';
@@ -89,7 +89,11 @@ if (!only || only === 'load') {
   if (!r.ack.correct || !r.webhooks.correct) process.exitCode = 1;
 }
 
+// A run of one section keeps the other sections of the previous results, so every key stays present.
+const LATEST = 'bench/results/latest.json';
+const previous =
+  only && existsSync(LATEST) ? (JSON.parse(readFileSync(LATEST, 'utf8')) as Record<string, unknown>) : {};
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(LATEST, `${JSON.stringify({ ...previous, ...results }, null, 2)}\n`);
 console.log('wrote bench/results/latest.json');
 process.exit(process.exitCode ?? 0);

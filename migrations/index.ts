@@ -10,6 +10,7 @@ import { CardStoryAndDelegation1795430000000 } from './1795430000000-CardStoryAn
 import { ApprovalWorkflow1795440000000 } from './1795440000000-ApprovalWorkflow.js';
 import { DeadLetterDiscard1795450000000 } from './1795450000000-DeadLetterDiscard.js';
 import { ReportSummaries1795460000000 } from './1795460000000-ReportSummaries.js';
+import { PaymentIntentIndex1795490000000 } from './1795490000000-PaymentIntentIndex.js';
 
 /** Every migration, oldest first. Imported explicitly so the same list runs from `src` (tsx, jest) and `dist`. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   ApprovalWorkflow1795440000000,
   DeadLetterDiscard1795450000000,
   ReportSummaries1795460000000,
+  PaymentIntentIndex1795490000000,
 ];

@@ -94,6 +94,8 @@ export const ChargeRequestEntity = new EntitySchema<ChargeRequestRow>({
     // Agent trust: a customer's recent amounts, and other requests of the same amount (duplicates).
     { name: 'charge_requests_customer_created_at_idx', columns: ['customerKey', 'currency', 'createdAt'] },
     { name: 'charge_requests_amount_idx', columns: ['currency', 'amountMinor'] },
+    // Stripe events find their request by payment link (unique), payment intent, or id.
+    { name: 'charge_requests_payment_intent_idx', columns: ['paymentIntentId'] },
   ],
 });
 

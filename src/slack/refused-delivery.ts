@@ -102,25 +102,19 @@ export async function reportDeadDelivery(
   const { item } = queued;
   if (item.kind === 'ops_alert') return;
   const request = await findChargeRequest(tx, item.requestId);
-  if (item.kind === 'deactivate_link') {
-    await queueOpsAlerts(tx, adminUserIds, {
-      type: 'link_deactivation_dead',
-      itemId: queued.id,
-      paymentLinkId: item.paymentLinkId,
-      reference: request?.reference ?? null,
-      attempts: queued.attempts,
-      error: why.error,
-    });
-    return;
-  }
-  await queueOpsAlerts(tx, adminUserIds, {
-    type: 'slack_update_dead',
+  const about = {
     itemId: queued.id,
-    itemKind: item.kind,
     reference: request?.reference ?? null,
     attempts: queued.attempts,
     error: why.error,
-  });
+  };
+  await queueOpsAlerts(
+    tx,
+    adminUserIds,
+    item.kind === 'deactivate_link'
+      ? { type: 'link_deactivation_dead', paymentLinkId: item.paymentLinkId, ...about }
+      : { type: 'slack_update_dead', itemKind: item.kind, ...about },
+  );
   if (why.retry && request && (item.kind === 'post_card' || item.kind === 'thread_reply')) {
     await tellPerson(tx, item, request, {
       error: why.error,

@@ -114,7 +114,7 @@ describe('a payment through the expired link after Request again', () => {
     expect(paid.payment_intent_id).toBe(`pi_${request.paymentLinkId}`);
     const notices = threadReplies(t, /^Paid ✅/);
     expect(notices).toHaveLength(1);
-    expect(notices[0]).toContain('The newer payment link is being deactivated, so the customer cannot pay twice.');
+    expect(notices[0]).toContain('Its current payment link is being deactivated, so the customer cannot pay twice.');
     const deactivations = (await auditOf(t, request.id)).filter((a) => a.action === 'deactivate_link');
     expect(deactivations).toEqual([
       expect.objectContaining({ actor: 'system', details: { paymentLinkId: v2, reason: 'paid through another link' } }),

@@ -46,7 +46,7 @@ export function threadNoticeText(request: ChargeRequest, notice: ThreadNotice): 
           ? `:warning: The payment link had expired; the customer completed a checkout opened before. Flagged \`paid_after_expiry\`${notice.withdrawn ? `, and version ${request.version} is withdrawn: it will not get a payment link` : ''}.`
           : '',
         notice.linkDeactivated
-          ? ':lock: The newer payment link is being deactivated, so the customer cannot pay twice.'
+          ? ':lock: Its current payment link is being deactivated, so the customer cannot pay twice.'
           : '',
       ].filter(Boolean);
       return [`Paid ✅ ${request.reference}: ${received} received${payer}.`, ...warnings].join('\n');

@@ -111,6 +111,26 @@ export const PAYABLE_LINK_STATUSES: readonly ChargeStatus[] = ['link_created', '
  */
 export const CLOSED_LINK_STATUSES: readonly ChargeStatus[] = ['canceled', 'link_expired', 'payment_failed'];
 
+/**
+ * Statuses whose payment link may still take a payment. When a payment is recorded through another
+ * link (an older one, or one we cannot tell), this link is deactivated, so nobody pays twice; a
+ * cancel deactivates it first.
+ */
+export const LIVE_LINK_STATUSES: readonly ChargeStatus[] = ['link_created', 'payment_processing', 'payment_failed'];
+
+/**
+ * A request asked for again (Request again) whose new version has no link yet: waiting for approval,
+ * approved, or its link failed. A payment can still arrive through the expired link (a checkout
+ * opened before the expiry); then the new version is withdrawn (cancel) and the payment recorded.
+ */
+export const NEW_VERSION_WITHOUT_LINK: readonly ChargeStatus[] = ['pending_approval', 'approved', 'link_failed'];
+
+/** Statuses in which a payment arrives after its link expired (flagged `paid_after_expiry`). */
+export const AFTER_LINK_EXPIRY: readonly ChargeStatus[] = ['link_expired', ...NEW_VERSION_WITHOUT_LINK];
+
+/** Rejected requests, as reports count them. */
+export const REJECTED_STATUSES: readonly ChargeStatus[] = ['rejected'];
+
 /** Money was received and recorded (some of it may have been refunded since). */
 export const RECEIVED_STATUSES: readonly ChargeStatus[] = ['paid', 'partially_refunded', 'refunded'];
 

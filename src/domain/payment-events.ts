@@ -1,4 +1,10 @@
-import { type ChargeAction, type ChargeStatus, RECEIVED_STATUSES } from './charge-status.js';
+import {
+  type ChargeAction,
+  type ChargeStatus,
+  NEW_VERSION_WITHOUT_LINK,
+  RECEIVED_STATUSES,
+  TRANSITIONS,
+} from './charge-status.js';
 import type { ChargeFlag } from './flags.js';
 
 /**
@@ -30,20 +36,8 @@ export interface PlannedStep {
   readonly action: ChargeAction;
 }
 
-const PAYABLE: readonly ChargeStatus[] = [
-  'link_created',
-  'payment_processing',
-  'payment_failed',
-  'canceled',
-  'link_expired',
-];
-
-/**
- * A request asked for again (Request again) whose new version has no link yet: waiting for approval,
- * approved, or its link failed. A payment can still arrive through the expired link (a checkout
- * opened before the expiry); then the new version is withdrawn (cancel) and the payment recorded.
- */
-export const NEW_VERSION_WITHOUT_LINK: readonly ChargeStatus[] = ['pending_approval', 'approved', 'link_failed'];
+/** Where a payment is recorded straight away (see TRANSITIONS.record_payment). */
+const PAYABLE: readonly ChargeStatus[] = TRANSITIONS.record_payment.from;
 
 /**
  * Money that arrived is recorded, whatever became of the request meanwhile. (A request that never
@@ -55,15 +49,6 @@ function recordPayment(status: ChargeStatus, hadLink: boolean): PlannedStep[] {
   }
   return PAYABLE.includes(status) ? [{ action: 'record_payment' }] : [];
 }
-
-/** Statuses in which a payment arrives after its link expired (flagged `paid_after_expiry`). */
-export const AFTER_LINK_EXPIRY: readonly ChargeStatus[] = ['link_expired', ...NEW_VERSION_WITHOUT_LINK];
-
-/**
- * Statuses whose payment link may still take a payment. When a payment is recorded through another
- * link (an older one, or one we cannot tell), this link is deactivated, so nobody pays twice.
- */
-export const LIVE_LINK_STATUSES: readonly ChargeStatus[] = ['link_created', 'payment_processing', 'payment_failed'];
 
 /**
  * The transitions a fact implies from the request's current status. Pure, and written so that any

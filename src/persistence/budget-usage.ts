@@ -1,9 +1,6 @@
 import type { Queryable } from '../db/sql.js';
-import { COMMITTED_STATUSES } from '../domain/charge-status.js';
+import { COMMITTED_STATUSES, LIVE_STATUSES } from '../domain/charge-status.js';
 import type { BudgetUsage } from '../domain/policy.js';
-
-/** A requester's day counts what is pending as well as what is committed. */
-const REQUESTED_STATUSES = ['pending_approval', ...COMMITTED_STATUSES];
 
 export interface UsageScope {
   readonly requesterId: string;
@@ -56,7 +53,8 @@ export async function budgetUsage(db: Queryable, scope: UsageScope): Promise<Bud
       scope.month.start,
       scope.month.end,
       scope.excludeId ?? null,
-      REQUESTED_STATUSES,
+      // A requester's day counts what is pending as well as what is committed.
+      LIVE_STATUSES,
       COMMITTED_STATUSES,
     ],
   );

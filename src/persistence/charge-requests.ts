@@ -309,19 +309,29 @@ export function findLinksCreatedBefore(
   );
 }
 
-/** Open payment links (for reconciliation), oldest first. */
+/**
+ * The payment links reconciliation asks Stripe about, oldest first: the current link of requests in
+ * `open` statuses, or in `closed` ones changed since `closedSince`, and the links replaced since then
+ * (Request again after an expiry, a new link after a failed payment), which a checkout opened before
+ * can still complete. Replaced links are found on the audit trail (`expiredLinkId`, `replaces`).
+ */
 export async function findOpenPaymentLinks(
   db: Queryable,
   limit: number,
   statuses: { open: readonly ChargeStatus[]; closed: readonly ChargeStatus[]; closedSince: Date },
 ): Promise<string[]> {
-  const rows = await db.query<{ payment_link_id: string }>(
-    `SELECT payment_link_id FROM charge_requests
-     WHERE payment_link_id IS NOT NULL AND (status = ANY($1) OR (status = ANY($2) AND updated_at >= $3))
-     ORDER BY link_created_at LIMIT $4`,
-    [statuses.open, statuses.closed, statuses.closedSince, limit],
+  const rows = await db.query<{ link: string }>(
+    `SELECT link FROM (
+       SELECT payment_link_id AS link, link_created_at AS at FROM charge_requests
+       WHERE payment_link_id IS NOT NULL AND (status = ANY($1) OR (status = ANY($2) AND updated_at >= $3))
+       UNION ALL
+       SELECT coalesce(details ->> 'expiredLinkId', details ->> 'replaces'), created_at FROM audit_events
+       WHERE action = ANY($5) AND created_at >= $3
+     ) links
+     WHERE link IS NOT NULL GROUP BY link ORDER BY min(at) LIMIT $4`,
+    [statuses.open, statuses.closed, statuses.closedSince, limit, ['request_again', 'retry_link']],
   );
-  return rows.map((r) => r.payment_link_id);
+  return rows.map((r) => r.link);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db, Queryable } from '../db/sql.js';
-import { OPEN_STATUSES } from '../domain/charge-status.js';
+import { OPEN_STATUSES, REJECTED_STATUSES } from '../domain/charge-status.js';
 import {
   DIMENSIONS,
   type DurationMeasure,
   RAW_AI_USAGE,
-  REJECTED_STATUSES,
   rawDurationsSql,
   rawGroupsSql,
   rawTotalsSql,

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/sql.js';
-import { type ChargeStatus, OPEN_STATUSES } from '../domain/charge-status.js';
+import { OPEN_STATUSES, REJECTED_STATUSES } from '../domain/charge-status.js';
 import { BUCKET_GROWTH, type BucketCount } from '../domain/duration-histogram.js';
 import type { PeriodSegment } from '../domain/periods.js';
 
@@ -16,8 +16,6 @@ export interface ReportScope {
   readonly zone: string;
   readonly segments: readonly PeriodSegment[];
 }
-
-export const REJECTED_STATUSES: readonly ChargeStatus[] = ['rejected'];
 
 /**
  * What a summary's numbers mean. A summary computed under another definition (other status lists,

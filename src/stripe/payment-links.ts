@@ -95,7 +95,9 @@ export async function findPaymentLink(
   stripe: Stripe,
   request: Pick<ChargeRequest, 'id' | 'version' | 'linkAttempt'>,
 ): Promise<CreatedLink | undefined> {
-  for await (const link of stripe.paymentLinks.list({ limit: 100 })) {
+  // Only active links: one made under the spent key is still active, and the active links are few
+  // (LINK_EXPIRES_AFTER deactivates the rest), where the account's whole history only grows.
+  for await (const link of stripe.paymentLinks.list({ active: true, limit: 100 })) {
     if (
       link.metadata?.countersign_request_id === request.id &&
       link.metadata.countersign_version === String(request.version) &&

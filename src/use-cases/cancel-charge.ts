@@ -1,5 +1,5 @@
 import type { ChargeRequest } from '../domain/charge-request.js';
-import { checkTransition, describeStatus } from '../domain/charge-status.js';
+import { checkTransition, describeStatus, LIVE_LINK_STATUSES } from '../domain/charge-status.js';
 import { type Result, refuse } from '../errors.js';
 import { type ActingClicker, delegationDetails } from './acting-approver.js';
 import type { ActionResult, UseCaseDeps } from './deps.js';
@@ -53,7 +53,9 @@ export async function cancelCharge(deps: UseCaseDeps, click: CancelClick & { rea
     return refuse('invalid_input', REASON_REQUIRED, [{ field: 'reason', message: REASON_REQUIRED }]);
   }
   let linkDeactivated = false;
-  if (request.paymentLinkId) {
+  // Only a link that may still take a payment: an expired one (Request again) or one replaced after
+  // a failed payment is already off, and a link still being made is deactivated by its maker.
+  if (request.paymentLinkId && LIVE_LINK_STATUSES.includes(request.status)) {
     if (!deps.stripe) {
       return refuse(
         'not_configured',

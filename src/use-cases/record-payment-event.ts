@@ -1,16 +1,13 @@
 import type { Tx } from '../db/sql.js';
 import type { ChargeRequest } from '../domain/charge-request.js';
-import type { ChargeAction } from '../domain/charge-status.js';
-import type { ChargeFlag } from '../domain/flags.js';
 import {
   AFTER_LINK_EXPIRY,
-  extraPaymentUpdate,
-  isOtherPayment,
+  type ChargeAction,
   LIVE_LINK_STATUSES,
   NEW_VERSION_WITHOUT_LINK,
-  type PaymentFact,
-  planPaymentSteps,
-} from '../domain/payment-events.js';
+} from '../domain/charge-status.js';
+import type { ChargeFlag } from '../domain/flags.js';
+import { extraPaymentUpdate, isOtherPayment, type PaymentFact, planPaymentSteps } from '../domain/payment-events.js';
 import { type AppliedEvent, ApplyAlone } from '../inbox/worker.js';
 import type { ThreadNotice } from '../outbox/items.js';
 import { appendAudit } from '../persistence/audit.js';
@@ -85,7 +82,12 @@ export async function recordPaymentEvent(
       action: step.action,
       expected: { status: current.status, version: current.version },
       actor: 'stripe',
-      changes: changesFor(step.action, fact, current, expiry.afterExpiry),
+      changes: changesFor(
+        step.action,
+        fact,
+        current,
+        expiry.afterExpiry ? { paidThrough: payment.paymentLinkId } : undefined,
+      ),
       details: { eventId, fact: fact.kind },
     });
     if (!moved.ok) throw new Error(`payment transition ${step.action} failed under lock: ${moved.message}`);
@@ -174,7 +176,8 @@ function changesFor(
   action: ChargeAction,
   fact: PaymentFact,
   request: ChargeRequest,
-  afterExpiry: boolean,
+  /** Set when the payment arrived after its link expired: the link it came through, if Stripe named it. */
+  afterExpiry: { paidThrough?: string | null } | undefined,
 ): TransitionChanges {
   if (fact.kind === 'disputed') return {};
   const p = fact.payment;
@@ -185,7 +188,9 @@ function changesFor(
         payerEmail: p.payerEmail,
         paymentIntentId: p.paymentIntentId,
         paidAt: p.at,
-        ...(afterExpiry ? { flags: [...request.flags, paidAfterExpiry(request)] } : {}),
+        ...(afterExpiry
+          ? { flags: [...request.flags, paidAfterExpiry(afterExpiry.paidThrough ?? request.paymentLinkId)] }
+          : {}),
       };
     case 'start_async_payment':
       return { paymentIntentId: p.paymentIntentId };
@@ -197,11 +202,9 @@ function changesFor(
   }
 }
 
-function paidAfterExpiry(request: ChargeRequest): ChargeFlag {
-  return {
-    code: 'paid_after_expiry',
-    facts: request.paymentLinkId ? { paymentLinkId: request.paymentLinkId } : {},
-  };
+/** The link the money came through (the event's, else the request's). */
+function paidAfterExpiry(paymentLinkId: string | null): ChargeFlag {
+  return { code: 'paid_after_expiry', facts: paymentLinkId ? { paymentLinkId } : {} };
 }
 
 function noticeFor(

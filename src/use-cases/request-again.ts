@@ -41,8 +41,9 @@ export async function requestAgain(deps: UseCaseDeps, click: ChangeClick): Promi
           linkCreatedAt: null,
           paymentLinkUrl: null,
           closedAt: null,
-          // A late link of the new version is announced again.
+          // A late link of the new version is announced again, and its server errors counted afresh.
           linkDelayedAt: null,
+          linkFailures: 0,
         },
         details: { expiredLinkId: request.paymentLinkId },
       },

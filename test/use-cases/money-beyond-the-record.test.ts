@@ -2,7 +2,17 @@ import { describe, expect, test } from '@jest/globals';
 import { CARD_ACTIONS } from '../../src/slack/blocks/approval-card.js';
 import { ADMINS, APPROVERS, type TestApp } from '../support/app.js';
 import { DAY, FakeClock, nextMondayAt } from '../support/clock.js';
-import { approvedWithLink, auditOf, click, query, settled, statusOf, waitForStatus } from '../support/flows.js';
+import {
+  approvedWithLink,
+  auditOf,
+  click,
+  openModal,
+  query,
+  settled,
+  statusOf,
+  submitModal,
+  waitForStatus,
+} from '../support/flows.js';
 import { eventually } from '../support/http-fake.js';
 import { useServices } from '../support/services.js';
 import {
@@ -110,7 +120,8 @@ describe('a payment through the expired link after Request again', () => {
     await settled(t);
 
     const paid = await row(t, request.id);
-    expect(paid.flags.map((f) => f.code)).toEqual(['paid_after_expiry']);
+    // The flag names the link the money came through, not the newer one.
+    expect(paid.flags).toEqual([{ code: 'paid_after_expiry', facts: { paymentLinkId: request.paymentLinkId } }]);
     expect(paid.payment_intent_id).toBe(`pi_${request.paymentLinkId}`);
     const notices = threadReplies(t, /^Paid ✅/);
     expect(notices).toHaveLength(1);
@@ -162,6 +173,37 @@ describe('a payment through the expired link after Request again', () => {
     await postStripeEvent(t.base, stripeEvent('checkout.session.completed', checkoutSession(request.paymentLinkId)));
     await waitForStatus(t, request.id, 'paid');
     expect((await auditOf(t, request.id)).map((a) => a.action).slice(-2)).toEqual(['cancel', 'record_payment']);
+  });
+});
+
+describe('the expired link of a request asked for again', () => {
+  test('when its webhook never arrives, reconciliation still finds the payment made through it', async () => {
+    const { t, clock } = await start(undefined, { ADMIN_USER_IDS: ADMINS.join(',') });
+    const request = await askedAgain(t, clock);
+    await click(t, CARD_ACTIONS.approve, `${request.id}:2`, FIN1);
+    await waitForStatus(t, request.id, 'link_created');
+    services.stripe.sessions.push(checkoutSession(request.paymentLinkId));
+
+    await t.postCommand({ text: 'reconcile', user_id: ADMINS[0] ?? '', response_url: t.slack.responseUrl('admin') });
+    await waitForStatus(t, request.id, 'paid');
+    await t.slack.waitForCall(
+      'response_url',
+      (c) =>
+        c.args.path === '/response/admin' && /^Checked 2 payment links .*recorded 1 payment/.test(String(c.args.text)),
+    );
+  });
+
+  test('canceling the new version does not ask Stripe about the expired link, which is already off', async () => {
+    const { t, clock } = await start();
+    const request = await askedAgain(t, clock);
+    const before = services.stripe.requests.length;
+    services.stripe.failNext('POST /v1/payment_links/:id', { status: 500, type: 'api_error', message: 'down' });
+    const form = await openModal(t, CARD_ACTIONS.cancel, `${request.id}:2`, REQUESTER);
+    await submitModal(t, form, REQUESTER, { reason: 'not needed any more' });
+    await waitForStatus(t, request.id, 'canceled');
+    expect(services.stripe.requests.slice(before)).toEqual([]);
+    const [cancel] = (await auditOf(t, request.id)).filter((a) => a.action === 'cancel');
+    expect(cancel?.details).toMatchObject({ linkDeactivated: false });
   });
 });
 

@@ -85,7 +85,8 @@ export function operationsBlocks(
 ): { text: string; blocks: KnownBlock[] } {
   const dead = snapshot.outbox.dead + snapshot.inbox.dead;
   const head: KnownBlock[] = [
-    ...(notice ? [{ type: 'section', text: { type: 'mrkdwn', text: notice } } as KnownBlock] : []),
+    // The notice names a dead letter (a Stripe event id, a reference): escaped like any outside text.
+    ...(notice ? [{ type: 'section', text: { type: 'mrkdwn', text: escapeText(notice) } } as KnownBlock] : []),
     { type: 'header', text: { type: 'plain_text', text: 'Queues' } },
     { type: 'section', fields: [healthField('outbox', snapshot.outbox), healthField('inbox', snapshot.inbox)] },
   ];
